@@ -1,0 +1,119 @@
+"""The L2-regularized error ``E(θ) = data error + λ·Σ w²`` (DESIGN.md §2).
+
+``Objective`` binds a network to validated training data once; the trainers and
+``regularized_error`` evaluate it on one θ or on a stack of them.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import _kernels
+from ._validation import as_float_matrix, check_lam, check_loss, check_theta, encode_targets
+
+__all__ = ["regularized_error", "Objective"]
+
+_LOSS_CODES = {"mse": _kernels.MSE, "cross_entropy": _kernels.CROSS_ENTROPY}
+
+
+@dataclass(frozen=True, eq=False)
+class Objective:
+    """A network bound to training data: evaluates ``E(θ) = D(θ) + λ·P(θ)``.
+
+    ``D`` is the data error (MSE or mean cross-entropy, see ``regularized_error``),
+    ``P(θ) = Σ_{j penalized} θ_j²`` with the weights penalized and the biases only
+    if ``include_biases``.  Build it with ``Objective.build``, which validates.
+    """
+
+    network: object
+    lam: float
+    loss: str
+    include_biases: bool
+    n_samples: int
+    xb: np.ndarray  # (n_blocks, n_inputs, block) feature-major blocks of X
+    tb: np.ndarray  # (n_blocks, n_outputs, block) feature-major blocks of the targets
+    penalty_mask: np.ndarray  # (n_params,) 1.0 where θ_j is penalized
+
+    @classmethod
+    def build(cls, network, X, y, lam, *, loss="mse", include_biases=False):
+        """Validate ``X``, ``y``, ``lam`` and ``loss`` and lay the data out for the kernels."""
+        from .network import Network
+
+        if not isinstance(network, Network):
+            raise TypeError(f"network must be a swarmreg.Network, got {type(network).__name__}")
+        lam = check_lam(lam)
+        check_loss(network, loss)
+        if not isinstance(include_biases, (bool, np.bool_)):
+            raise TypeError(f"include_biases must be True or False, got {include_biases!r}")
+        X = as_float_matrix(X, "X", n_cols=network.n_inputs)
+        T = encode_targets(network, y, X.shape[0])
+        xb, block, n = _kernels.to_blocks(X)
+        tb, _, _ = _kernels.to_blocks(T, block)
+        mask = np.ones(network.n_params) if include_biases else network.weight_mask.astype(np.float64)
+        return cls(network, lam, loss, bool(include_biases), n, xb, tb, mask)
+
+    @property
+    def block(self):
+        return self.xb.shape[2]
+
+    @property
+    def kernel_args(self):
+        """Positional data arguments shared by the error kernels, in their order."""
+        sizes, hidden, output = self.network._codes
+        return (self.xb, self.tb, self.n_samples, sizes, hidden, output, _LOSS_CODES[self.loss])
+
+    def scratch(self, n_rows):
+        return _kernels.scratch(n_rows, self.network._codes[0], self.block)
+
+    def terms(self, thetas):
+        """Data error ``D`` and penalty sum ``P`` of each row of a validated (P, n_params) stack."""
+        data = np.empty(thetas.shape[0])
+        pen = np.empty(thetas.shape[0])
+        _kernels.swarm_error(
+            thetas, *self.kernel_args, self.penalty_mask, self.scratch(thetas.shape[0]), data, pen
+        )
+        return data, pen
+
+
+def regularized_error(network, theta, X, y, lam, include_biases=False, *, loss="mse",
+                      return_terms=False):
+    """L2-regularized error of a network on data.
+
+    ``E(θ) = D(θ) + λ · Σ_{j ∈ weights} θ_j²`` with the data error ``D`` either
+
+    * ``loss="mse"``: ``(1/N) Σ_i Σ_k (y_ik − t_ik)²`` — mean over items of the
+      squared error summed over outputs (no ½, not divided by K; DESIGN.md §2), or
+    * ``loss="cross_entropy"``: ``−(1/N) Σ_i Σ_k t_ik log y_ik`` for a softmax output,
+      ``−(1/N) Σ_i Σ_k [t_ik log y_ik + (1 − t_ik) log(1 − y_ik)]`` for a logistic one.
+
+    Parameters
+    ----------
+    network : Network
+    theta : array_like, shape (n_params,) or (n_particles, n_params)
+        One parameter vector, or a stack with one particle per row.
+    X : array_like, shape (N, n_inputs)
+    y : array_like
+        Integer labels of shape (N,) for a classifier (one-hot internally), or
+        float targets of shape (N,) or (N, K).
+    lam : float
+        λ_E ≥ 0, the project's canonical λ (what PSO minimizes with).
+    include_biases : bool
+        Penalize the biases too (for experiments that show why not to).
+    loss : {"mse", "cross_entropy"}
+    return_terms : bool
+        Also return ``(D, λ·P)`` separately.
+
+    Returns
+    -------
+    float or ndarray of shape (n_particles,)
+        ``E``; with ``return_terms``, the tuple ``(E, D, λ·P)``.
+    """
+    obj = Objective.build(network, X, y, lam, loss=loss, include_biases=include_biases)
+    theta = check_theta(network, theta)
+    stack = np.atleast_2d(theta)
+    data, pen = obj.terms(stack)
+    reg = obj.lam * pen
+    err = data + reg
+    if theta.ndim == 1:
+        err, data, reg = float(err[0]), float(data[0]), float(reg[0])
+    return (err, data, reg) if return_terms else err

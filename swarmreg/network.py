@@ -1,0 +1,231 @@
+"""A feed-forward network whose parameters are one flat float64 vector θ.
+
+Layout (DESIGN.md §3): for each layer ``l`` in order, ``W_l`` of shape
+``(d_{l-1}, d_l)`` stored row-major, then ``b_l`` of shape ``(d_l,)``.  A swarm
+particle *is* such a θ, so every function in swarmreg works on θ directly and
+``pack``/``unpack`` exist only for people who want the matrices.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _kernels
+from ._validation import as_float_matrix, check_theta
+
+__all__ = ["Network", "HIDDEN_ACTIVATIONS", "OUTPUT_ACTIVATIONS"]
+
+#: Hidden activation name -> integer code understood by the jitted kernels.
+HIDDEN_ACTIVATIONS = {"tanh": _kernels.TANH, "relu": _kernels.RELU, "logistic": _kernels.LOGISTIC}
+#: Output activation name -> integer code understood by the jitted kernels.
+OUTPUT_ACTIVATIONS = {
+    "softmax": _kernels.SOFTMAX,
+    "identity": _kernels.IDENTITY,
+    "logistic": _kernels.LOGISTIC,
+}
+
+
+class Network:
+    """Fully connected feed-forward network over a flat parameter vector.
+
+    Parameters
+    ----------
+    layers : sequence of int
+        Widths ``[d, h1, ..., K]``: input width, hidden widths, output width.
+        At least two entries, each ≥ 1.
+    hidden : {"tanh", "relu", "logistic"}
+        Activation of every hidden layer.
+    output : {"softmax", "identity", "logistic"}
+        Output activation: ``softmax`` for K-class classification (K ≥ 2),
+        ``identity`` for regression, ``logistic`` for binary (K = 1) or
+        one-vs-rest classification.
+
+    Attributes
+    ----------
+    layers : tuple of int
+    n_params : int
+        Length of θ: ``Σ_l (d_{l-1} + 1) · d_l``.
+    weight_mask : ndarray of bool, shape (n_params,)
+        True on weight entries, False on biases (read-only).
+
+    Examples
+    --------
+    >>> net = Network([4, 7, 3])
+    >>> net.n_params
+    59
+    """
+
+    __slots__ = ("_layers", "_hidden", "_output", "_sizes", "_offsets", "_weight_mask")
+
+    def __init__(self, layers, hidden="tanh", output="softmax"):
+        try:
+            sizes = [int(w) for w in layers]
+        except (TypeError, ValueError):
+            raise TypeError(f"layers must be a sequence of integers, got {layers!r}") from None
+        if any(isinstance(w, (bool, np.bool_)) or int(w) != w for w in layers):
+            raise TypeError(f"layers must be a sequence of integers, got {layers!r}")
+        if len(sizes) < 2:
+            raise ValueError(f"layers needs at least an input and an output width, got {sizes}")
+        if min(sizes) < 1:
+            raise ValueError(f"every layer width must be >= 1, got layers={sizes}")
+        if hidden not in HIDDEN_ACTIVATIONS:
+            raise ValueError(f"hidden must be one of {sorted(HIDDEN_ACTIVATIONS)}, got {hidden!r}")
+        if output not in OUTPUT_ACTIVATIONS:
+            raise ValueError(f"output must be one of {sorted(OUTPUT_ACTIVATIONS)}, got {output!r}")
+        if output == "softmax" and sizes[-1] < 2:
+            raise ValueError(
+                "output='softmax' needs an output width >= 2 (one unit per class); "
+                "use output='logistic' for a single binary output"
+            )
+        self._layers = tuple(sizes)
+        self._hidden = hidden
+        self._output = output
+        self._sizes = np.asarray(sizes, dtype=np.int64)
+        # offsets[l] is where W_l starts; W_l is followed by b_l.
+        offsets = [0]
+        for d_in, d_out in zip(sizes[:-1], sizes[1:]):
+            offsets.append(offsets[-1] + (d_in + 1) * d_out)
+        self._offsets = tuple(offsets)
+        mask = np.zeros(offsets[-1], dtype=bool)
+        for off, d_in, d_out in zip(offsets, sizes[:-1], sizes[1:]):
+            mask[off : off + d_in * d_out] = True
+        mask.flags.writeable = False
+        self._weight_mask = mask
+
+    # -- description -----------------------------------------------------------------
+    @property
+    def layers(self) -> tuple:
+        return self._layers
+
+    @property
+    def hidden(self) -> str:
+        return self._hidden
+
+    @property
+    def output(self) -> str:
+        return self._output
+
+    @property
+    def n_inputs(self) -> int:
+        return self._layers[0]
+
+    @property
+    def n_outputs(self) -> int:
+        return self._layers[-1]
+
+    @property
+    def n_params(self) -> int:
+        return self._offsets[-1]
+
+    @property
+    def n_weights(self) -> int:
+        return int(self._weight_mask.sum())
+
+    @property
+    def weight_mask(self) -> np.ndarray:
+        return self._weight_mask
+
+    @property
+    def is_classifier(self) -> bool:
+        return self._output != "identity"
+
+    def __repr__(self):
+        return f"Network({list(self._layers)}, hidden={self._hidden!r}, output={self._output!r})"
+
+    def __eq__(self, other):
+        return isinstance(other, Network) and (self._layers, self._hidden, self._output) == (
+            other._layers,
+            other._hidden,
+            other._output,
+        )
+
+    def __hash__(self):
+        return hash((self._layers, self._hidden, self._output))
+
+    # -- kernel arguments (used by the trainers) ------------------------------------
+    @property
+    def _codes(self):
+        """``(sizes, hidden_code, output_code)``: what the jitted kernels need."""
+        return self._sizes, HIDDEN_ACTIVATIONS[self._hidden], OUTPUT_ACTIVATIONS[self._output]
+
+    # -- flat vector <-> matrices ----------------------------------------------------
+    def unpack(self, theta):
+        """Per-layer ``(W, b)`` views into θ (no copy: writing to them writes θ).
+
+        Parameters
+        ----------
+        theta : ndarray, shape (n_params,)
+            Must be a C-contiguous float64 array for the views to alias it.
+
+        Returns
+        -------
+        list of (ndarray (d_{l-1}, d_l), ndarray (d_l,))
+        """
+        theta = check_theta(self, theta, allow_stack=False, copy=False)
+        params = []
+        for off, d_in, d_out in zip(self._offsets, self._layers[:-1], self._layers[1:]):
+            w_end = off + d_in * d_out
+            params.append((theta[off:w_end].reshape(d_in, d_out), theta[w_end : w_end + d_out]))
+        return params
+
+    def pack(self, params):
+        """Flatten per-layer ``(W, b)`` pairs into a new θ of shape ``(n_params,)``."""
+        params = list(params)
+        if len(params) != len(self._layers) - 1:
+            raise ValueError(
+                f"params must hold {len(self._layers) - 1} (W, b) pairs for layers "
+                f"{list(self._layers)}, got {len(params)}"
+            )
+        theta = np.empty(self.n_params)
+        for l, ((w, b), off, d_in, d_out) in enumerate(
+            zip(params, self._offsets, self._layers[:-1], self._layers[1:])
+        ):
+            w = np.asarray(w, dtype=np.float64)
+            b = np.asarray(b, dtype=np.float64)
+            if w.shape != (d_in, d_out) or b.shape != (d_out,):
+                raise ValueError(
+                    f"layer {l}: expected W of shape {(d_in, d_out)} and b of shape {(d_out,)}, "
+                    f"got {w.shape} and {b.shape}"
+                )
+            theta[off : off + d_in * d_out] = w.ravel()
+            theta[off + d_in * d_out : off + (d_in + 1) * d_out] = b
+        return theta
+
+    # -- evaluation ------------------------------------------------------------------
+    def forward(self, theta, X):
+        """Network outputs (after the output activation).
+
+        Parameters
+        ----------
+        theta : array_like, shape (n_params,)
+        X : array_like, shape (n_samples, n_inputs)
+
+        Returns
+        -------
+        ndarray, shape (n_samples, n_outputs)
+            Class probabilities for ``softmax``/``logistic``, values for ``identity``.
+        """
+        theta = check_theta(self, theta, allow_stack=False)
+        X = as_float_matrix(X, "X", n_cols=self.n_inputs)
+        xb, _, _ = _kernels.to_blocks(X)
+        sizes, hidden, output = self._codes
+        out = np.empty((X.shape[0], self.n_outputs))
+        _kernels.forward(theta, xb, X.shape[0], sizes, hidden, output, out)
+        return out
+
+    def predict(self, theta, X):
+        """Class labels (classifiers) or values (``identity`` output).
+
+        Returns
+        -------
+        ndarray
+            ``softmax``: argmax, int64 of shape (n_samples,).  ``logistic``: with one
+            output, ``int(p > 0.5)``; with several, the argmax (one-vs-rest).
+            ``identity``: float64 of shape (n_samples,) when K = 1, else (n_samples, K).
+        """
+        out = self.forward(theta, X)
+        if self._output == "identity":
+            return out[:, 0] if self.n_outputs == 1 else out
+        if self.n_outputs == 1:
+            return (out[:, 0] > 0.5).astype(np.int64)
+        return np.argmax(out, axis=1).astype(np.int64)

@@ -1,0 +1,212 @@
+"""Train a network by particle swarm optimization of the regularized error."""
+
+import dataclasses
+import time
+from collections.abc import Sequence
+
+import numpy as np
+
+from . import _pso_kernel
+from ._validation import check_choice, check_int, check_real
+from .error import Objective
+from .result import TrainResult
+
+__all__ = ["train_pso"]
+
+TOPOLOGIES = ("global", "ring")
+_STOP_REASONS = {
+    _pso_kernel.RAN_OUT: "max_iter",
+    _pso_kernel.HIT_TARGET: "target_error",
+    _pso_kernel.STALLED: "patience",
+}
+
+
+def _check_bounds(bounds):
+    if not isinstance(bounds, Sequence) or isinstance(bounds, str) or len(bounds) != 2:
+        raise TypeError(f"bounds must be a pair (lo, hi), got {bounds!r}")
+    lo = check_real(bounds[0], "bounds[0]")
+    hi = check_real(bounds[1], "bounds[1]")
+    if not lo < hi:
+        raise ValueError(f"bounds must satisfy lo < hi, got ({lo}, {hi})")
+    return lo, hi
+
+
+def _check_seed(seed):
+    if seed is None:
+        return int(np.random.SeedSequence().entropy)
+    return check_int(seed, "seed", low=0)
+
+
+def _progress_bar(total):
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        raise ImportError(
+            "progress=True needs tqdm: pip install 'swarmreg[progress]' (or pip install tqdm)"
+        ) from None
+    return tqdm(total=total, desc="PSO", unit="it")
+
+
+def train_pso(network, X, y, *, lam=0.0, loss="mse", include_biases=False, swarm_size=30,
+              max_iter=1000, inertia=0.729, c1=1.49445, c2=1.49445, bounds=(-10.0, 10.0),
+              init_velocity=0.1, v_max=None, death_prob=0.0, topology="global",
+              target_error=None, patience=None, seed=None, callback=None, progress=False):
+    """Train ``network`` by particle swarm optimization of ``E(θ) = D(θ) + λ·Σ w²``.
+
+    PSO only ever evaluates the error, so ``lam`` is λ_E, the project's canonical
+    λ (DESIGN.md §2).  Each particle is one flat θ.  Iterations are synchronous:
+    move every particle, evaluate every particle in parallel, then update personal
+    and global bests (see ``_pso_kernel.pso_iterate`` for the exact update).
+
+    Parameters
+    ----------
+    network : Network
+    X : array_like, shape (N, n_inputs)
+    y : array_like, shape (N,) or (N, K)
+        Integer class labels or float targets (see ``regularized_error``).
+    lam : float, default 0
+        λ_E ≥ 0.
+    loss : {"mse", "cross_entropy"}
+        Data error ``D``.
+    include_biases : bool, default False
+        Penalize biases too.
+    swarm_size : int, default 30
+        Number of particles, ≥ 2.
+    max_iter : int, default 1000
+        Iteration budget, ≥ 1.
+    inertia, c1, c2 : float, default 0.729, 1.49445, 1.49445
+        Inertia weight and cognitive/social coefficients (Clerc–Kennedy constriction
+        as used in McCaffrey's PSO network trainer).
+    bounds : (float, float), default (-10, 10)
+        Box for every coordinate of θ: initial positions are uniform in it and
+        positions are clipped to it.
+    init_velocity : float, default 0.1
+        Initial velocities are uniform in ``±init_velocity·(hi − lo)``.
+    v_max : float, optional
+        Clamp every velocity component to ``[−v_max, v_max]``; no clamp by default.
+    death_prob : float in [0, 1], default 0
+        Per-iteration probability that a particle dies and is reborn: a new uniform
+        position, velocity kept, personal best reset to the new position.
+    topology : {"global", "ring"}
+        Social attractor: the swarm's best, or the best of each particle and its two
+        ring neighbours.
+    target_error : float, optional
+        Stop as soon as the best error is ``<= target_error``.
+    patience : int, optional
+        Stop after this many iterations without a strict improvement of the best error.
+    seed : int, optional
+        Seed of the one generator that draws every random number; the same seed gives
+        a bit-identical result whatever the number of Numba threads.  When omitted, a
+        seed is drawn from OS entropy and recorded in the result.
+    callback : callable, optional
+        ``callback(iteration, best_error, best_theta)`` after every iteration; return
+        True to stop.  ``best_theta`` is a copy.
+    progress : bool, default False
+        Show a tqdm progress bar (needs the ``progress`` extra).
+
+    Returns
+    -------
+    TrainResult
+        ``trainer="pso"``; ``history[k]`` is the best error after iteration k;
+        ``n_evaluations = swarm_size · (iterations + 1)``.
+
+    Examples
+    --------
+    >>> import swarmreg as sr
+    >>> X_tr, X_te, y_tr, y_te = sr.datasets.iris(test_size=0.2, seed=0)
+    >>> net = sr.Network([4, 7, 3])
+    >>> res = sr.train_pso(net, X_tr, y_tr, lam=0.001, max_iter=200, seed=1)
+    >>> res.iterations
+    200
+    """
+    obj = Objective.build(network, X, y, lam, loss=loss, include_biases=include_biases)
+    swarm_size = check_int(swarm_size, "swarm_size", low=2)
+    max_iter = check_int(max_iter, "max_iter", low=1)
+    inertia = check_real(inertia, "inertia", low=0.0)
+    c1 = check_real(c1, "c1", low=0.0)
+    c2 = check_real(c2, "c2", low=0.0)
+    lo, hi = _check_bounds(bounds)
+    init_velocity = check_real(init_velocity, "init_velocity", low=0.0)
+    v_max = np.inf if v_max is None else check_real(v_max, "v_max", low=0.0, low_open=True,
+                                                    allow_inf=True)
+    death_prob = check_real(death_prob, "death_prob", low=0.0, high=1.0)
+    check_choice(topology, "topology", TOPOLOGIES)
+    target = -np.inf if target_error is None else check_real(target_error, "target_error")
+    patience = 0 if patience is None else check_int(patience, "patience", low=1)
+    seed = _check_seed(seed)
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable, got {type(callback).__name__}")
+    bar = _progress_bar(max_iter) if progress else None
+
+    start = time.perf_counter()
+    P, n = swarm_size, network.n_params
+    rng = np.random.default_rng(seed)
+    pos = lo + (hi - lo) * rng.random((P, n))
+    vel = (2.0 * rng.random((P, n)) - 1.0) * (init_velocity * (hi - lo))
+    err = np.empty(P)
+    work = obj.scratch(P)
+    data_args = (*obj.kernel_args, obj.penalty_mask, work)
+    _pso_kernel.evaluate_swarm(pos, err, obj.lam, *data_args)
+    best_pos, best_err = pos.copy(), err.copy()
+    first = int(np.argmin(best_err))
+    gbest, gbest_err = best_pos[first].copy(), best_err[first : first + 1].copy()
+    counters = np.zeros(2, dtype=np.int64)
+    history = np.empty(max_iter + 1)
+    history[0] = gbest_err[0]
+    rnd = np.empty((P, 3, n))
+    reborn = np.zeros(P, dtype=np.bool_)
+
+    # Without callback or progress bar the whole budget runs in one jitted call;
+    # otherwise in chunks, which gives the same numbers (the state lives out here).
+    chunk = 1 if callback is not None else max(1, max_iter // 100) if bar is not None else max_iter
+    code = _pso_kernel.HIT_TARGET if gbest_err[0] <= target else _pso_kernel.RAN_OUT
+    stop_reason = _STOP_REASONS[code]
+    try:
+        while code == _pso_kernel.RAN_OUT and counters[0] < max_iter:
+            steps = min(chunk, max_iter - int(counters[0]))
+            code = _pso_kernel.pso_iterate(
+                pos, vel, err, best_pos, best_err, gbest, gbest_err, counters, history, rnd,
+                reborn, rng, steps,
+                obj.lam, *data_args,
+                inertia, c1, c2, lo, hi, v_max, death_prob, topology == "ring", target, patience,
+            )
+            stop_reason = _STOP_REASONS[code]
+            if bar is not None:
+                bar.update(steps)
+                bar.set_postfix(best_error=f"{gbest_err[0]:.6g}", refresh=False)
+            if callback is not None and callback(int(counters[0]), float(gbest_err[0]), gbest.copy()):
+                if code == _pso_kernel.RAN_OUT:
+                    stop_reason = "callback"
+                break
+    finally:
+        if bar is not None:
+            bar.close()
+    elapsed = time.perf_counter() - start
+    iterations = int(counters[0])
+    return _result(obj, gbest, history[: iterations + 1], iterations, P * (iterations + 1),
+                   elapsed, stop_reason, "pso", seed)
+
+
+def _result(obj, theta, history, iterations, n_evaluations, elapsed, stop_reason, trainer, seed):
+    """Assemble a TrainResult, splitting the error of ``theta`` into its terms."""
+    stack = theta.reshape(1, -1)
+    data, pen = obj.terms(stack)
+    mse = data if obj.loss == "mse" else dataclasses.replace(obj, loss="mse").terms(stack)[0]
+    weights = theta[obj.network.weight_mask]
+    return TrainResult(
+        theta=theta,
+        error=float(data[0] + obj.lam * pen[0]),
+        data_error=float(data[0]),
+        penalty=float(obj.lam * pen[0]),
+        mse=float(mse[0]),
+        sum_sq_weights=float(weights @ weights),
+        history=history,
+        iterations=iterations,
+        n_evaluations=n_evaluations,
+        elapsed=elapsed,
+        stop_reason=stop_reason,
+        trainer=trainer,
+        lam=obj.lam,
+        loss=obj.loss,
+        seed=seed,
+    )
