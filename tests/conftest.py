@@ -1,0 +1,29 @@
+import numpy as np
+import pytest
+
+import swarmreg as sr
+
+HIDDEN = ("tanh", "relu", "logistic")
+OUTPUTS = ("softmax", "identity", "logistic")
+SHAPES = ([3, 2], [4, 7, 3], [5, 6, 4, 2], [2, 3, 3, 3, 1], [6, 1, 2])
+
+
+def random_problem(layers, hidden, output, n_samples, seed, scale=1.0):
+    """A network, a random θ and data with targets of the kind the output takes."""
+    if output == "softmax" and layers[-1] < 2:
+        layers = [*layers[:-1], 2]
+    rng = np.random.default_rng(seed)
+    net = sr.Network(layers, hidden=hidden, output=output)
+    theta = rng.normal(0.0, scale, net.n_params)
+    X = rng.normal(size=(n_samples, layers[0]))
+    K = layers[-1]
+    if output == "identity":
+        y = rng.normal(size=(n_samples, K)) if K > 1 else rng.normal(size=n_samples)
+    else:
+        y = rng.integers(0, max(K, 2), n_samples)
+    return net, theta, X, y
+
+
+@pytest.fixture(params=[(h, o) for h in HIDDEN for o in OUTPUTS], ids=lambda p: f"{p[0]}-{p[1]}")
+def activations(request):
+    return request.param
