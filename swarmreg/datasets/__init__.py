@@ -206,11 +206,10 @@ def make_teacher(n_samples, layers, *, task="classification", hidden="tanh", noi
     return (X, y, teacher, theta) if return_teacher else (X, y)
 
 
-def load_csv(path, *, target=-1, task="classification", delimiter=","):
+def load_csv(path, *, target=-1, task="classification", delimiter=",", header=None):
     """Load a data set from a CSV file: numeric feature columns and one target column.
 
-    A first row with any non-numeric field is taken as a header; lines starting
-    with ``#`` are skipped.
+    Lines starting with ``#`` are skipped.
 
     Parameters
     ----------
@@ -221,6 +220,9 @@ def load_csv(path, *, target=-1, task="classification", delimiter=","):
         Classification targets may be numbers or names; they are mapped to labels
         ``0..K-1`` in sorted order.  Regression targets must be numeric.
     delimiter : str
+    header : bool, optional
+        Whether the first row holds column names.  By default it does when one of its
+        fields is not a number while the field below it is (or every field is text).
 
     Returns
     -------
@@ -235,10 +237,13 @@ def load_csv(path, *, target=-1, task="classification", delimiter=","):
                 if r and not r[0].lstrip().startswith("#")]
     if not rows:
         raise ValueError(f"{path}: no data rows")
-    header = None
-    if not all(_is_number(f) for f in rows[0][1]):
+    if header is None:
+        header = _looks_like_header(rows)
+    if header:
         header = [f.strip() for f in rows[0][1]]
         rows = rows[1:]
+    else:
+        header = None
     if not rows:
         raise ValueError(f"{path}: a header but no data rows")
     width = len(rows[0][1])
@@ -275,6 +280,14 @@ def load_csv(path, *, target=-1, task="classification", delimiter=","):
         values = sorted(set(targets))
     index = {v: k for k, v in enumerate(values)}
     return X, np.array([index[t] for t in targets], dtype=np.int64), tuple(values)
+
+
+def _looks_like_header(rows):
+    first = rows[0][1]
+    below = rows[1][1] if len(rows) > 1 else [""] * len(first)
+    if not any(_is_number(f) for f in first):
+        return True
+    return any(not _is_number(a) and _is_number(b) for a, b in zip(first, below))
 
 
 def _is_number(field):
