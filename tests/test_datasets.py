@@ -110,7 +110,7 @@ def test_load_csv_with_header_and_class_names(tmp_path):
     X, y, _ = datasets.load_csv(path, target="a")
     np.testing.assert_array_equal(X, [[2, 0], [4, 1]])
     np.testing.assert_array_equal(y, [0, 1])
-    with pytest.raises(ValueError, match="line 2: non-numeric feature value"):
+    with pytest.raises(ValueError, match="line 1: non-numeric feature value"):
         datasets.load_csv(path, header=False)
 
 
