@@ -25,15 +25,6 @@ def _error(theta, lam, xb, tb, n_samples, sizes, hidden, output, loss, penalty_m
 
 
 @njit(parallel=True, **_JIT)
-def evaluate_swarm(pos, err, lam, xb, tb, n_samples, sizes, hidden, output, loss, penalty_mask,
-                   work):
-    """``err[i] = E(pos[i])`` for every particle (non-finite → +inf), in parallel."""
-    for i in prange(pos.shape[0]):
-        err[i] = _error(pos[i], lam, xb, tb, n_samples, sizes, hidden, output, loss,
-                        penalty_mask, work[i])
-
-
-@njit(parallel=True, **_JIT)
 def pso_iterate(pos, vel, err, best_pos, best_err, gbest, gbest_err, counters, history, rnd,
                 reborn, rng, n_iter,
                 lam, xb, tb, n_samples, sizes, hidden, output, loss, penalty_mask, work,

@@ -145,10 +145,10 @@ def train_pso(network, X, y, *, lam=0.0, loss="mse", include_biases=False, swarm
     rng = np.random.default_rng(seed)
     pos = lo + (hi - lo) * rng.random((P, n))
     vel = (2.0 * rng.random((P, n)) - 1.0) * (init_velocity * (hi - lo))
-    err = np.empty(P)
-    work = obj.scratch(P)
-    data_args = (*obj.kernel_args, obj.penalty_mask, work)
-    _pso_kernel.evaluate_swarm(pos, err, obj.lam, *data_args)
+    data, pen = obj.terms(pos)
+    err = data + obj.lam * pen  # the same operations as the kernel's, so the same bits
+    err[~np.isfinite(err)] = np.inf
+    data_args = (*obj.kernel_args, obj.penalty_mask, obj.scratch(P))
     best_pos, best_err = pos.copy(), err.copy()
     first = int(np.argmin(best_err))
     gbest, gbest_err = best_pos[first].copy(), best_err[first : first + 1].copy()
