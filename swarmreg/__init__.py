@@ -5,11 +5,11 @@ The public surface is listed in ``__all__``; see README.md for a tour.
 """
 
 from . import datasets
-from .error import regularized_error
+from .error import gradient, regularized_error
 from .network import Network
 from .pso import train_pso
 from .result import TrainResult
 
 __version__ = "0.1.0"
 
-__all__ = ["Network", "regularized_error", "train_pso", "TrainResult", "datasets", "__version__"]
+__all__ = ["Network", "regularized_error", "gradient", "train_pso", "TrainResult", "datasets", "__version__"]

@@ -4,16 +4,16 @@
 ``regularized_error`` evaluate it on one θ or on a stack of them.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from . import _kernels
+from . import _gradient_kernel, _kernels
 from ._validation import as_float_matrix, check_lam, check_loss, check_theta, encode_targets
 
-__all__ = ["regularized_error", "Objective"]
+__all__ = ["regularized_error", "gradient", "Objective"]
 
-_LOSS_CODES = {"mse": _kernels.MSE, "cross_entropy": _kernels.CROSS_ENTROPY}
+LOSS_CODES = {"mse": _kernels.MSE, "cross_entropy": _kernels.CROSS_ENTROPY}
 
 
 @dataclass(frozen=True, eq=False)
@@ -30,6 +30,8 @@ class Objective:
     loss: str
     include_biases: bool
     n_samples: int
+    X: np.ndarray  # (N, n_inputs) C-contiguous
+    T: np.ndarray  # (N, n_outputs) targets (one-hot for class labels)
     xb: np.ndarray  # (n_blocks, n_inputs, block) feature-major blocks of X
     tb: np.ndarray  # (n_blocks, n_outputs, block) feature-major blocks of the targets
     penalty_mask: np.ndarray  # (n_params,) 1.0 where θ_j is penalized
@@ -50,7 +52,13 @@ class Objective:
         xb, block, n = _kernels.to_blocks(X)
         tb, _, _ = _kernels.to_blocks(T, block)
         mask = np.ones(network.n_params) if include_biases else network.weight_mask.astype(np.float64)
-        return cls(network, lam, loss, bool(include_biases), n, xb, tb, mask)
+        return cls(network, lam, loss, bool(include_biases), n, X, T, xb, tb, mask)
+
+    def with_loss(self, loss):
+        return replace(self, loss=loss)
+
+    def with_lam(self, lam):
+        return replace(self, lam=float(lam))
 
     @property
     def block(self):
@@ -60,10 +68,30 @@ class Objective:
     def kernel_args(self):
         """Positional data arguments shared by the error kernels, in their order."""
         sizes, hidden, output = self.network._codes
-        return (self.xb, self.tb, self.n_samples, sizes, hidden, output, _LOSS_CODES[self.loss])
+        return (self.xb, self.tb, self.n_samples, sizes, hidden, output, LOSS_CODES[self.loss])
 
     def scratch(self, n_rows):
         return _kernels.scratch(n_rows, self.network._codes[0], self.block)
+
+    def gradient_buffers(self):
+        """``(acts, deltas, grad)`` scratch for ``_gradient_kernel.batch_gradient``."""
+        width = int(sum(self.network.layers[1:]))
+        return np.empty(width), np.empty(width), np.empty(self.network.n_params)
+
+    def value_and_gradient(self, theta):
+        """``(E(θ), ∇E(θ))`` for a validated θ of shape (n_params,), by back-propagation.
+
+        ``∇E = (1/N) Σ_i ∂loss_i/∂θ + 2λ·mask⊙θ``.  The value is summed item by item,
+        so it may differ from ``terms`` in the last bits.
+        """
+        sizes, hidden, output = self.network._codes
+        acts, deltas, grad = self.gradient_buffers()
+        data = _gradient_kernel.batch_gradient(
+            theta, self.X, self.T, np.arange(self.n_samples), 0, self.n_samples, sizes, hidden,
+            output, LOSS_CODES[self.loss], acts, deltas, grad)
+        masked = self.penalty_mask * theta
+        grad += 2.0 * self.lam * masked
+        return data + self.lam * float(masked @ theta), grad
 
     def terms(self, thetas):
         """Data error ``D`` and penalty sum ``P`` of each row of a validated (P, n_params) stack."""
@@ -117,3 +145,27 @@ def regularized_error(network, theta, X, y, lam, include_biases=False, *, loss="
     if theta.ndim == 1:
         err, data, reg = float(err[0]), float(data[0]), float(reg[0])
     return (err, data, reg) if return_terms else err
+
+
+def gradient(network, theta, X, y, lam=0.0, include_biases=False, *, loss="mse", return_value=False):
+    """Analytic gradient of the regularized error, by back-propagation.
+
+    ``∇E(θ) = (1/N) Σ_i ∂D_i/∂θ + 2λ · mask ⊙ θ`` where ``D_i`` is item i's data error
+    (see ``regularized_error``) and ``mask`` is 1 on weights (and on biases with
+    ``include_biases``).  With ``lam=0`` this is the gradient of the data error alone.
+
+    Parameters
+    ----------
+    network, theta, X, y, lam, include_biases, loss
+        As for ``regularized_error``; ``theta`` has shape (n_params,).
+    return_value : bool
+        Also return ``E(θ)`` (computed item by item in the same pass).
+
+    Returns
+    -------
+    ndarray, shape (n_params,)
+        ``∇E``; with ``return_value``, the tuple ``(E, ∇E)``.
+    """
+    obj = Objective.build(network, X, y, lam, loss=loss, include_biases=include_biases)
+    value, grad = obj.value_and_gradient(check_theta(network, theta, allow_stack=False))
+    return (value, grad) if return_value else grad

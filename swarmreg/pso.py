@@ -1,15 +1,15 @@
 """Train a network by particle swarm optimization of the regularized error."""
 
-import dataclasses
 import time
 from collections.abc import Sequence
 
 import numpy as np
 
 from . import _pso_kernel
+from ._loop import check_seed, drive, progress_bar
 from ._validation import check_choice, check_int, check_real
 from .error import Objective
-from .result import TrainResult
+from .result import summarize
 
 __all__ = ["train_pso"]
 
@@ -29,22 +29,6 @@ def _check_bounds(bounds):
     if not lo < hi:
         raise ValueError(f"bounds must satisfy lo < hi, got ({lo}, {hi})")
     return lo, hi
-
-
-def _check_seed(seed):
-    if seed is None:
-        return int(np.random.SeedSequence().entropy)
-    return check_int(seed, "seed", low=0)
-
-
-def _progress_bar(total):
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:
-        raise ImportError(
-            "progress=True needs tqdm: pip install 'swarmreg[progress]' (or pip install tqdm)"
-        ) from None
-    return tqdm(total=total, desc="PSO", unit="it")
 
 
 def train_pso(network, X, y, *, lam=0.0, loss="mse", include_biases=False, swarm_size=30,
@@ -135,10 +119,10 @@ def train_pso(network, X, y, *, lam=0.0, loss="mse", include_biases=False, swarm
     check_choice(topology, "topology", TOPOLOGIES)
     target = -np.inf if target_error is None else check_real(target_error, "target_error")
     patience = 0 if patience is None else check_int(patience, "patience", low=1)
-    seed = _check_seed(seed)
+    seed = check_seed(seed)
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable, got {type(callback).__name__}")
-    bar = _progress_bar(max_iter) if progress else None
+    bar = progress_bar(max_iter, "PSO") if progress else None
 
     P, n = swarm_size, network.n_params
     rng = np.random.default_rng(seed)
@@ -172,52 +156,11 @@ def train_pso(network, X, y, *, lam=0.0, loss="mse", include_biases=False, swarm
     gbest[:], gbest_err[0] = best_pos[first], best_err[first]
     history[0] = gbest_err[0]
 
-    # Without callback or progress bar the whole budget runs in one jitted call;
-    # otherwise in chunks, which gives the same numbers (the state lives out here).
-    chunk = 1 if callback is not None else max(1, max_iter // 100) if bar is not None else max_iter
     code = _pso_kernel.HIT_TARGET if gbest_err[0] <= target else _pso_kernel.RAN_OUT
-    stop_reason = _STOP_REASONS[code]
-    try:
-        while code == _pso_kernel.RAN_OUT and counters[0] < max_iter:
-            steps = min(chunk, max_iter - int(counters[0]))
-            code = iterate(steps)
-            stop_reason = _STOP_REASONS[code]
-            if bar is not None:
-                bar.update(steps)
-                bar.set_postfix(best_error=f"{gbest_err[0]:.6g}", refresh=False)
-            if callback is not None and callback(int(counters[0]), float(gbest_err[0]), gbest.copy()):
-                if code == _pso_kernel.RAN_OUT:
-                    stop_reason = "callback"
-                break
-    finally:
-        if bar is not None:
-            bar.close()
+    stop_reason = drive(iterate, max_iter, counters, code, _STOP_REASONS, callback=callback,
+                        report=lambda: (float(gbest_err[0]), gbest.copy()), bar=bar)
     elapsed = time.perf_counter() - start
     iterations = int(counters[0])
-    return _result(obj, gbest, history[: iterations + 1], iterations, P * (iterations + 1),
-                   elapsed, stop_reason, "pso", seed)
-
-
-def _result(obj, theta, history, iterations, n_evaluations, elapsed, stop_reason, trainer, seed):
-    """Assemble a TrainResult, splitting the error of ``theta`` into its terms."""
-    stack = theta.reshape(1, -1)
-    data, pen = obj.terms(stack)
-    mse = data if obj.loss == "mse" else dataclasses.replace(obj, loss="mse").terms(stack)[0]
-    weights = theta[obj.network.weight_mask]
-    return TrainResult(
-        theta=theta,
-        error=float(data[0] + obj.lam * pen[0]),
-        data_error=float(data[0]),
-        penalty=float(obj.lam * pen[0]),
-        mse=float(mse[0]),
-        sum_sq_weights=float(weights @ weights),
-        history=history,
-        iterations=iterations,
-        n_evaluations=n_evaluations,
-        elapsed=elapsed,
-        stop_reason=stop_reason,
-        trainer=trainer,
-        lam=obj.lam,
-        loss=obj.loss,
-        seed=seed,
-    )
+    return summarize(obj, gbest, history[: iterations + 1], iterations=iterations,
+                     n_evaluations=P * (iterations + 1), elapsed=elapsed, stop_reason=stop_reason,
+                     trainer="pso", seed=seed)

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["TrainResult"]
+__all__ = ["TrainResult", "summarize"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -26,23 +26,32 @@ class TrainResult:
     sum_sq_weights : float
         ``Σ w²`` over the weights only (biases never), whatever was penalized.
     history : ndarray, shape (iterations + 1,)
-        Best error so far: ``history[0]`` at the start, ``history[k]`` after iteration k.
+        ``history[0]`` at the start, ``history[k]`` after iteration (epoch) k: the best
+        error so far for PSO (never increases), the error at the current θ for
+        back-prop and L-BFGS.
     iterations : int
-        Iterations (PSO) or epochs (back-prop) run.
+        Iterations (PSO, L-BFGS) or epochs (back-prop) run.
     n_evaluations : int
         Evaluations of the error over the whole training set.
     elapsed : float
         Wall-clock seconds spent training, validation excluded.
     stop_reason : str
-        ``"max_iter"``, ``"target_error"``, ``"patience"`` or ``"callback"``.
+        ``"max_iter"``, ``"target_error"``, ``"patience"``, ``"callback"``; back-prop also
+        ``"diverged"`` (θ is then the last finite one); L-BFGS ``"converged"`` or
+        ``"failed: <scipy's message>"``.
     trainer : str
-        Which trainer produced this result, e.g. ``"pso"``.
+        ``"pso"``, ``"backprop"`` or ``"lbfgs"``.
     lam : float
-        λ_E used in the error.
+        λ_E of the error that ``error`` and ``history`` report: for back-prop, the λ_E
+        its rule minimizes (``convert_lambda``).
     loss : str
         ``"mse"`` or ``"cross_entropy"``.
     seed : int or None
         The seed that reproduces this run (drawn from OS entropy when none was given).
+    rule : str or None
+        Back-prop's L2 rule; None for the trainers that minimize E directly.
+    lam_nominal : float or None
+        The λ passed to back-prop, in its rule's own convention.
     """
 
     theta: np.ndarray
@@ -60,6 +69,8 @@ class TrainResult:
     lam: float
     loss: str
     seed: object = None
+    rule: str = None
+    lam_nominal: float = None
 
     def __post_init__(self):
         for name in ("theta", "history"):
@@ -73,3 +84,27 @@ class TrainResult:
             f"penalty={self.penalty:.6g}, iterations={self.iterations}, "
             f"stop_reason={self.stop_reason!r}, elapsed={self.elapsed:.3g}s)"
         )
+
+
+def summarize(objective, theta, history, **fields):
+    """A TrainResult for ``theta``, with its error split into terms by ``objective``.
+
+    ``objective`` is an ``error.Objective``; ``fields`` gives the remaining
+    TrainResult fields (iterations, n_evaluations, elapsed, stop_reason, trainer, ...).
+    """
+    stack = np.ascontiguousarray(theta, dtype=np.float64).reshape(1, -1)
+    data, pen = objective.terms(stack)
+    mse = data if objective.loss == "mse" else objective.with_loss("mse").terms(stack)[0]
+    weights = stack[0, objective.network.weight_mask]
+    return TrainResult(
+        theta=stack[0],
+        error=float(data[0] + objective.lam * pen[0]),
+        data_error=float(data[0]),
+        penalty=float(objective.lam * pen[0]),
+        mse=float(mse[0]),
+        sum_sq_weights=float(weights @ weights),
+        history=history,
+        lam=objective.lam,
+        loss=objective.loss,
+        **fields,
+    )

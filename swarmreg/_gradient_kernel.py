@@ -1,0 +1,161 @@
+"""Jitted back-propagation: the gradient of the data error over a batch of items.
+
+Items are processed one at a time (sample-major), which is what online learning
+needs.  Per item, ``acts`` holds the outputs of layers 1..L (the last layer's
+pre-activations, the logits) and ``deltas`` the matching ``∂loss_i/∂z``; both are
+flat buffers of length ``Σ_{l ≥ 1} d_l`` allocated once by the caller.
+"""
+
+import math
+
+from numba import njit
+
+from ._kernels import _JIT, IDENTITY, MSE, RELU, SOFTMAX, TANH, _softplus
+
+
+@njit(**_JIT)
+def _item_forward(theta, x, sizes, hidden, acts):
+    """Forward one item; ``acts`` receives every layer's output (logits for the last)."""
+    n_layers = sizes.shape[0] - 1
+    off = 0
+    a0 = 0
+    prev = 0
+    for l in range(n_layers):
+        d_in = sizes[l]
+        d_out = sizes[l + 1]
+        b_off = off + d_in * d_out
+        for j in range(d_out):
+            acts[a0 + j] = theta[b_off + j]
+        for i in range(d_in):
+            ai = x[i] if l == 0 else acts[prev + i]
+            w0 = off + i * d_out
+            for j in range(d_out):
+                acts[a0 + j] += ai * theta[w0 + j]
+        if l < n_layers - 1:
+            for j in range(a0, a0 + d_out):
+                z = acts[j]
+                if hidden == TANH:
+                    acts[j] = math.tanh(z)
+                elif hidden == RELU:
+                    acts[j] = max(z, 0.0)
+                else:
+                    acts[j] = 1.0 / (1.0 + math.exp(-z))
+        prev = a0
+        a0 += d_out
+        off = b_off + d_out
+
+
+@njit(**_JIT)
+def _output_delta(t, out0, n_out, output, loss, acts, deltas):
+    """Loss of one item and ``deltas[out0 + k] = ∂loss/∂z_k`` from the logits ``acts[out0:]``.
+
+    MSE ``Σ_k (y_k − t_k)²``: identity ``δ = 2(y − t)``; logistic ``δ = 2(y − t)·y(1 − y)``;
+    softmax ``δ_j = 2·y_j·((y_j − t_j) − Σ_k (y_k − t_k)·y_k)``.
+    Cross-entropy: softmax ``δ_j = y_j·Σ_k t_k − t_j``; logistic ``δ = y − t``.
+    """
+    total = 0.0
+    if output == SOFTMAX:
+        m = acts[out0]
+        for k in range(1, n_out):
+            m = max(m, acts[out0 + k])
+        s = 0.0
+        for k in range(n_out):
+            e = math.exp(acts[out0 + k] - m)
+            deltas[out0 + k] = e  # y_k, unnormalized for now
+            s += e
+        lse = m + math.log(s)
+        for k in range(n_out):
+            deltas[out0 + k] /= s
+        if loss == MSE:
+            ry = 0.0
+            for k in range(n_out):
+                r = deltas[out0 + k] - t[k]
+                total += r * r
+                ry += r * deltas[out0 + k]
+            for k in range(n_out):
+                y = deltas[out0 + k]
+                deltas[out0 + k] = 2.0 * y * ((y - t[k]) - ry)
+        else:
+            t_sum = 0.0
+            for k in range(n_out):
+                t_sum += t[k]
+                total -= t[k] * (acts[out0 + k] - lse)
+            for k in range(n_out):
+                deltas[out0 + k] = deltas[out0 + k] * t_sum - t[k]
+    elif output == IDENTITY:
+        for k in range(n_out):
+            r = acts[out0 + k] - t[k]
+            total += r * r
+            deltas[out0 + k] = 2.0 * r
+    else:  # LOGISTIC
+        for k in range(n_out):
+            zk = acts[out0 + k]
+            y = 1.0 / (1.0 + math.exp(-zk))
+            if loss == MSE:
+                r = y - t[k]
+                total += r * r
+                deltas[out0 + k] = 2.0 * r * y * (1.0 - y)
+            else:
+                total += t[k] * _softplus(-zk) + (1.0 - t[k]) * _softplus(zk)
+                deltas[out0 + k] = y - t[k]
+    return total
+
+
+@njit(**_JIT)
+def _item_backward(theta, x, sizes, hidden, acts, deltas, grad):
+    """Add one item's ``∂loss/∂θ`` to ``grad``, given its forward pass and output delta."""
+    n_layers = sizes.shape[0] - 1
+    # Start offsets of each layer's parameters and activations, walked backwards.
+    off = 0
+    a0 = 0
+    for l in range(n_layers - 1):
+        off += (sizes[l] + 1) * sizes[l + 1]
+        a0 += sizes[l + 1]
+    for l in range(n_layers - 1, -1, -1):
+        d_in = sizes[l]
+        d_out = sizes[l + 1]
+        prev = a0 - d_in  # activations of layer l − 1 (unused for l = 0: x is the input)
+        b_off = off + d_in * d_out
+        for i in range(d_in):
+            ai = x[i] if l == 0 else acts[prev + i]
+            w0 = off + i * d_out
+            for j in range(d_out):
+                grad[w0 + j] += ai * deltas[a0 + j]
+        for j in range(d_out):
+            grad[b_off + j] += deltas[a0 + j]
+        if l > 0:
+            for i in range(d_in):
+                w0 = off + i * d_out
+                s = 0.0
+                for j in range(d_out):
+                    s += theta[w0 + j] * deltas[a0 + j]
+                a = acts[prev + i]
+                if hidden == TANH:
+                    deltas[prev + i] = s * (1.0 - a * a)
+                elif hidden == RELU:
+                    deltas[prev + i] = s if a > 0.0 else 0.0
+                else:
+                    deltas[prev + i] = s * a * (1.0 - a)
+            off -= (sizes[l - 1] + 1) * d_in
+            a0 = prev
+
+
+@njit(**_JIT)
+def batch_gradient(theta, X, T, order, start, m, sizes, hidden, output, loss, acts, deltas, grad):
+    """Mean data error and its gradient over the items ``order[start : start + m]``.
+
+    ``grad`` (n_params,) receives ``(1/m) Σ_i ∂loss_i/∂θ``; returns ``(1/m) Σ_i loss_i``.
+    """
+    for j in range(grad.shape[0]):
+        grad[j] = 0.0
+    n_out = sizes[sizes.shape[0] - 1]
+    out0 = acts.shape[0] - n_out
+    total = 0.0
+    for r in range(start, start + m):
+        i = order[r]
+        _item_forward(theta, X[i], sizes, hidden, acts)
+        total += _output_delta(T[i], out0, n_out, output, loss, acts, deltas)
+        _item_backward(theta, X[i], sizes, hidden, acts, deltas, grad)
+    for j in range(grad.shape[0]):
+        grad[j] /= m
+    return total / m

@@ -1,0 +1,69 @@
+"""What every trainer's Python layer shares: seeds, the progress bar, and driving a
+jitted loop in chunks so that callbacks and progress can be reported between them."""
+
+import numpy as np
+
+from ._validation import check_int
+
+
+def check_seed(seed):
+    """A seed as an int; a fresh one from OS entropy when ``seed`` is None (so it can be recorded)."""
+    if seed is None:
+        return int(np.random.SeedSequence().entropy)
+    return check_int(seed, "seed", low=0)
+
+
+def progress_bar(total, desc):
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        raise ImportError(
+            "progress=True needs tqdm: pip install 'swarmreg[progress]' (or pip install tqdm)"
+        ) from None
+    return tqdm(total=total, desc=desc, unit="it")
+
+
+def drive(iterate, total, counters, code, reasons, *, callback=None, report=None, bar=None):
+    """Run ``iterate(steps) -> code`` until it stops or ``counters[0]`` reaches ``total``.
+
+    Without a callback or a bar the whole budget goes to one call; with a callback,
+    one step per call; with only a bar, about 1% of the budget per call.  The state
+    lives in the caller's arrays, so the chunking does not change any number.
+
+    Parameters
+    ----------
+    iterate : callable(int) -> int
+        Runs up to that many steps and returns a stop code; ``reasons[code] ==
+        "max_iter"`` means it merely ran out of steps.
+    counters : int64 array whose element 0 counts the steps done.
+    code : int
+        The code before the first call (a target may already be met).
+    callback : callable(step, error, theta) -> bool, optional
+        Called after every step with ``report()``'s ``(error, theta)``; True stops.
+    bar : tqdm, optional (closed on return)
+
+    Returns
+    -------
+    str
+        The stop reason: ``reasons[code]``, or ``"callback"``.
+    """
+    ran_out = next(c for c, r in reasons.items() if r == "max_iter")
+    chunk = 1 if callback is not None else max(1, total // 100) if bar is not None else total
+    reason = reasons[code]
+    try:
+        while code == ran_out and counters[0] < total:
+            code = iterate(min(chunk, total - int(counters[0])))
+            reason = reasons[code]
+            if bar is not None:
+                bar.update(int(counters[0]) - bar.n)
+                bar.set_postfix(error=f"{report()[0]:.6g}", refresh=False)
+            if callback is not None:
+                error, theta = report()
+                if callback(int(counters[0]), error, theta):
+                    if code == ran_out:
+                        reason = "callback"
+                    break
+    finally:
+        if bar is not None:
+            bar.close()
+    return reason
