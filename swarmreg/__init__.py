@@ -5,11 +5,39 @@ The public surface is listed in ``__all__``; see README.md for a tour.
 """
 
 from . import datasets
+from .backprop import train_backprop
 from .error import gradient, regularized_error
+from .lambdas import (
+    SCHEMES,
+    LambdaContextError,
+    NoEquivalentLambdaError,
+    SklearnLossMismatchWarning,
+    convert_lambda,
+    decay_fixed_point_lambda,
+)
+from .lbfgs import train_lbfgs
 from .network import Network
 from .pso import train_pso
 from .result import TrainResult
+from .ridge import ridge_closed_form
 
 __version__ = "0.1.0"
 
-__all__ = ["Network", "regularized_error", "gradient", "train_pso", "TrainResult", "datasets", "__version__"]
+__all__ = [
+    "Network",
+    "regularized_error",
+    "gradient",
+    "train_pso",
+    "train_backprop",
+    "train_lbfgs",
+    "ridge_closed_form",
+    "convert_lambda",
+    "decay_fixed_point_lambda",
+    "SCHEMES",
+    "NoEquivalentLambdaError",
+    "LambdaContextError",
+    "SklearnLossMismatchWarning",
+    "TrainResult",
+    "datasets",
+    "__version__",
+]

@@ -34,6 +34,7 @@ from ._validation import check_int, check_real
 
 __all__ = [
     "convert_lambda",
+    "decay_fixed_point_lambda",
     "SCHEMES",
     "NoEquivalentLambdaError",
     "LambdaContextError",
@@ -95,6 +96,16 @@ def _textbook_dataset(ctx):
     return 1.0 / (2.0 * ctx.n_samples)
 
 
+def decay_fixed_point_lambda(lam, lr, momentum):
+    """λ_E whose stationary point full-batch ``decay`` with momentum shares.
+
+    With ``v ← μv − ηg`` and ``w ← w + v − λw`` a fixed point has ``v = λw`` and
+    ``(1 − μ)v = −ηg``, i.e. ``g + (λ(1 − μ)/η)·w = 0``: the stationarity condition of
+    E with ``λ_E = λ(1 − μ)/(2η)``.  Only the fixed point coincides, not the path.
+    """
+    return lam * (1.0 - momentum) / (2.0 * lr)
+
+
 def _decay(ctx):
     ctx.need("decay", "lr")
     if ctx.momentum > 0.0:
@@ -102,8 +113,9 @@ def _decay(ctx):
             "the 'decay' shortcut subtracts λ·w outside the momentum buffer (decoupled weight "
             "decay), so with momentum > 0 no λ_E gives the same trajectory as the gradient of E: "
             "the decay acts at once while the gradient term is smoothed over ~1/(1 − momentum) "
-            f"steps. Only a full-batch fixed point coincides, that of λ_E = λ(1 − momentum)/(2·lr) "
-            f"= λ·{(1.0 - ctx.momentum) / (2.0 * ctx.lr):.6g}; stochastic runs and the path to it differ."
+            "steps. Only a full-batch fixed point coincides, that of λ_E = λ(1 − momentum)/(2·lr) "
+            f"= λ·{decay_fixed_point_lambda(1.0, ctx.lr, ctx.momentum):.6g} "
+            "(decay_fixed_point_lambda); stochastic runs and the path to it differ."
         )
     # w ← w − ηg − λw is the SGD step on E with 2ηλ_E = λ.
     return 1.0 / (2.0 * ctx.lr)
@@ -132,7 +144,7 @@ def _sklearn_alpha(ctx):
             "sgd/adam reach; loss_ is not this objective, and solver='lbfgs', which needs loss "
             "and gradient to agree, may stop early.",
             SklearnLossMismatchWarning,
-            stacklevel=4,
+            stacklevel=3,
         )
     return 1.0 / m
 

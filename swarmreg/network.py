@@ -191,6 +191,29 @@ class Network:
             theta[off + d_in * d_out : off + (d_in + 1) * d_out] = b
         return theta
 
+    def initial_theta(self, seed=None):
+        """A random starting θ for gradient training (Glorot-uniform, as scikit-learn's MLP).
+
+        Every weight and bias of layer l is uniform in ``±sqrt(f / (d_{l-1} + d_l))``
+        with f = 6, or f = 2 when the layer feeds a logistic activation.
+
+        Parameters
+        ----------
+        seed : int, np.random.Generator or None
+
+        Returns
+        -------
+        ndarray, shape (n_params,)
+        """
+        rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        theta = np.empty(self.n_params)
+        n_layers = len(self._layers) - 1
+        for l, (off, d_in, d_out) in enumerate(zip(self._offsets, self._layers[:-1], self._layers[1:])):
+            act = self._hidden if l < n_layers - 1 else self._output
+            bound = np.sqrt((2.0 if act == "logistic" else 6.0) / (d_in + d_out))
+            theta[off : off + (d_in + 1) * d_out] = rng.uniform(-bound, bound, (d_in + 1) * d_out)
+        return theta
+
     # -- evaluation ------------------------------------------------------------------
     def forward(self, theta, X):
         """Network outputs (after the output activation).

@@ -32,7 +32,9 @@ class TrainResult:
     iterations : int
         Iterations (PSO, L-BFGS) or epochs (back-prop) run.
     n_evaluations : int
-        Evaluations of the error over the whole training set.
+        Passes over the whole training set that evaluated the error or its gradient:
+        PSO ``swarm_size · (iterations + 1)``, back-prop one per epoch, L-BFGS one per
+        function-and-gradient evaluation.
     elapsed : float
         Wall-clock seconds spent training, validation excluded.
     stop_reason : str

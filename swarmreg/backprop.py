@@ -1,0 +1,178 @@
+"""Train a network by back-propagation with any of the L2 rules of DESIGN.md §2."""
+
+import time
+
+import numpy as np
+
+from . import _backprop_kernel
+from ._loop import check_seed, drive, progress_bar
+from ._validation import check_choice, check_int, check_real, check_theta
+from .error import LOSS_CODES, Objective
+from .lambdas import convert_lambda, decay_fixed_point_lambda
+from .result import summarize
+
+__all__ = ["train_backprop", "RULES"]
+
+#: The L2 rules, as (coupled shrink, divided by the batch's m?, decoupled shrink) per
+#: unit of λ: ``v ← μv − η(g + a·w)``, ``w ← w + v − d·w`` (see ``_backprop_kernel``).
+RULES = {
+    "none": (0.0, False, 0.0),  # w ← w − η·g
+    "objective": (2.0, False, 0.0),  # w ← w − η·(g + 2λ·w): gradient of E
+    "textbook_batch": (1.0, True, 0.0),  # w ← (1 − ηλ/m)·w − η·g
+    "textbook_dataset": (1.0, False, 0.0),  # w ← (1 − ηλ/N)·w − η·g (a = λ/N, set below)
+    "decay": (0.0, False, 1.0),  # w ← w − η·g − λ·w_old
+}
+
+_STOP_REASONS = {
+    _backprop_kernel.RAN_OUT: "max_iter",
+    _backprop_kernel.HIT_TARGET: "target_error",
+    _backprop_kernel.STALLED: "patience",
+    _backprop_kernel.DIVERGED: "diverged",
+}
+
+
+def equivalent_lambda(lam, rule, *, lr, batch_size, n_samples, momentum=0.0):
+    """λ_E that ``rule`` with nominal ``lam`` minimizes (what ``train_backprop`` reports).
+
+    ``convert_lambda(lam, rule, "objective", ...)``; for ``decay`` with momentum, which has
+    no trajectory equivalent, the λ_E of its full-batch fixed point
+    (``decay_fixed_point_lambda``).
+    """
+    if rule == "none":
+        return 0.0
+    if rule == "decay" and momentum > 0.0:
+        return decay_fixed_point_lambda(lam, lr, momentum)
+    return convert_lambda(lam, rule, "objective", lr=lr, batch_size=batch_size,
+                          n_samples=n_samples, momentum=momentum)
+
+
+def train_backprop(network, X, y, *, lam=0.0, rule="objective", lr=0.01, batch_size=1,
+                   epochs=200, momentum=0.0, regularize_biases=False, loss="mse", shuffle=True,
+                   theta0=None, seed=None, target_error=None, patience=None, callback=None,
+                   progress=False):
+    """Train ``network`` by back-propagation with one of the L2 rules.
+
+    One update on a batch of m items, with ``g = ∇D_B(θ)`` the gradient of the batch's
+    mean data error (MSE or cross-entropy) and learning rate η:
+
+    ==================== ================================ ============================
+    rule                 update of a weight w             minimizes E with λ_E =
+    ==================== ================================ ============================
+    ``none``             ``w ← w − η·g``                  0
+    ``objective``        ``w ← w − η·(g + 2λ·w)``          λ
+    ``textbook_batch``   ``w ← (1 − ηλ/m)·w − η·g``        λ / (2m)
+    ``textbook_dataset`` ``w ← (1 − ηλ/N)·w − η·g``        λ / (2N)
+    ``decay``            ``w ← w − η·g − λ·w_old``         λ / (2η)
+    ==================== ================================ ============================
+
+    Biases always take ``b ← b − η·g_b`` unless ``regularize_biases``, which shrinks
+    them like weights.  With momentum μ (classical): ``v ← μ·v − η·(g + a·w)``,
+    ``w ← w + v − d·w``: the shrink of ``objective`` and both ``textbook`` rules is
+    part of the gradient and so sits *inside* the momentum buffer (a = 2λ, λ/m, λ/N;
+    d = 0), while ``decay`` subtracts λ·w_old *outside* it (a = 0, d = λ) — decoupled
+    weight decay, which with μ > 0 is equivalent to no L2 term along the way; the
+    reported λ_E is then that of its full-batch fixed point, λ(1 − μ)/(2η).
+
+    Parameters
+    ----------
+    network : Network
+    X : array_like, shape (N, n_inputs)
+    y : array_like, shape (N,) or (N, K)
+    lam : float, default 0
+        λ in ``rule``'s own convention (see ``convert_lambda``).
+    rule : {"none", "objective", "textbook_batch", "textbook_dataset", "decay"}
+    lr : float, default 0.01
+        Learning rate η > 0.
+    batch_size : int or None, default 1
+        Items per update: 1 is online learning, None the full batch (m = N).  With N
+        not a multiple of it, the last batch of an epoch is smaller.
+    epochs : int, default 200
+    momentum : float in [0, 1), default 0
+    regularize_biases : bool, default False
+    loss : {"mse", "cross_entropy"}
+    shuffle : bool, default True
+        Visit the items in a new random order every epoch.
+    theta0 : array_like, shape (n_params,), optional
+        Starting point; by default ``network.initial_theta`` from the seed.
+    seed : int, optional
+        Seeds the initial θ and the shuffling; omitted, one is drawn and recorded.
+    target_error, patience, callback, progress
+        As for ``train_pso``, per epoch: stop when E ≤ ``target_error`` or after
+        ``patience`` epochs without a new lowest E; ``callback(epoch, error, theta)``.
+
+    Returns
+    -------
+    TrainResult
+        ``trainer="backprop"``, ``theta`` the final parameters, ``history[k]`` the
+        error E (with ``lam`` = the rule's λ_E) after epoch k, ``n_evaluations`` the
+        number of epochs (each one gradient pass over the training set), ``rule`` and
+        ``lam_nominal`` as given.
+
+    Examples
+    --------
+    >>> import swarmreg as sr
+    >>> X, _, y, _ = sr.datasets.iris()
+    >>> res = sr.train_backprop(sr.Network([4, 7, 3]), X, y, lam=0.01, rule="decay",
+    ...                         lr=0.01, epochs=5, seed=1)
+    >>> res.lam  # λ_E = λ / (2η)
+    0.5
+    """
+    check_choice(rule, "rule", tuple(RULES))
+    lam_nominal = check_real(lam, "lam", low=0.0)
+    lr = check_real(lr, "lr", low=0.0, low_open=True)
+    momentum = check_real(momentum, "momentum", low=0.0, high=1.0, high_open=True)
+    if not isinstance(regularize_biases, (bool, np.bool_)):
+        raise TypeError(f"regularize_biases must be True or False, got {regularize_biases!r}")
+    obj = Objective.build(network, X, y, 0.0, loss=loss, include_biases=bool(regularize_biases))
+    N = obj.n_samples
+    if batch_size is None:
+        batch_size = N
+    batch_size = check_int(batch_size, "batch_size", low=1)
+    if batch_size > N:
+        raise ValueError(f"batch_size must be <= the number of training items ({N}), got {batch_size}")
+    epochs = check_int(epochs, "epochs", low=1)
+    target = -np.inf if target_error is None else check_real(target_error, "target_error")
+    patience = 0 if patience is None else check_int(patience, "patience", low=1)
+    seed = check_seed(seed)
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable, got {type(callback).__name__}")
+    rng = np.random.default_rng(seed)
+    theta = network.initial_theta(rng) if theta0 is None else check_theta(network, theta0, allow_stack=False)
+    lam_E = equivalent_lambda(lam_nominal, rule, lr=lr, batch_size=batch_size, n_samples=N,
+                              momentum=momentum)
+    obj = obj.with_lam(lam_E)
+    bar = progress_bar(epochs, "back-prop") if progress else None
+
+    unit_coupled, per_item, unit_decoupled = RULES[rule]
+    coupled = unit_coupled * lam_nominal / (N if rule == "textbook_dataset" else 1.0)
+    decoupled = unit_decoupled * lam_nominal
+    shrink_mask = obj.penalty_mask  # weights, plus biases when regularize_biases
+    sizes, hidden, output = network._codes
+    vel = np.zeros_like(theta)
+    prev = np.empty_like(theta)
+    history = np.empty(epochs + 1)
+    counters = np.zeros(2, dtype=np.int64)
+    best_err = np.full(1, np.inf)
+    buf = obj.scratch(1)[0]
+    fixed = (obj.X, obj.T)
+    grad_args = (sizes, hidden, output, LOSS_CODES[loss], *obj.gradient_buffers())
+    eval_args = (obj.xb, obj.tb, N, obj.penalty_mask, lam_E, buf)
+
+    def iterate(steps):
+        return _backprop_kernel.backprop_epochs(
+            theta, vel, prev, *fixed, rng, steps, batch_size, bool(shuffle), lr, momentum,
+            coupled, per_item, decoupled, shrink_mask, *grad_args, *eval_args, history, counters,
+            best_err, target, patience)
+
+    iterate(0)  # compile (or load from the cache) before the clock starts
+    start = time.perf_counter()
+    data, pen = obj.terms(theta.reshape(1, -1))
+    history[0] = best_err[0] = data[0] + lam_E * pen[0]
+    code = _backprop_kernel.HIT_TARGET if history[0] <= target else _backprop_kernel.RAN_OUT
+    stop_reason = drive(iterate, epochs, counters, code, _STOP_REASONS, callback=callback,
+                        report=lambda: (float(history[counters[0]]), theta.copy()), bar=bar)
+    elapsed = time.perf_counter() - start
+    done = int(counters[0])
+    return summarize(obj, theta, history[: done + 1], iterations=done, n_evaluations=done,
+                     elapsed=elapsed, stop_reason=stop_reason, trainer="backprop", seed=seed,
+                     rule=rule, lam_nominal=lam_nominal)
