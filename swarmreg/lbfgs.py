@@ -18,7 +18,7 @@ class _StopByCallback(Exception):
 
 
 def train_lbfgs(network, X, y, *, lam=0.0, loss="mse", include_biases=False, theta0=None,
-                seed=None, max_iter=15000, gtol=1e-8, ftol=1e-12, callback=None):
+                seed=None, max_iter=15000, gtol=1e-8, ftol=1e-15, callback=None):
     """Minimize ``E(θ) = D(θ) + λ·Σ w²`` with ``scipy.optimize.minimize(method="L-BFGS-B")``.
 
     This is the local-optimum reference that PSO and back-prop are compared with, so
@@ -36,8 +36,10 @@ def train_lbfgs(network, X, y, *, lam=0.0, loss="mse", include_biases=False, the
         twice that.
     gtol : float, default 1e-8
         Stop when the largest projected gradient component is below it.
-    ftol : float, default 1e-12
-        Stop when the relative reduction of E in an iteration is below it.
+    ftol : float, default 1e-15
+        Stop when an iteration reduces E by less than ``ftol · max(|E|, 1)`` (scipy's
+        test): for E < 1 an absolute threshold, so it must be far below scipy's
+        default 2.2e-9 for the gradient to get near ``gtol``.
     callback : callable(iteration, error, theta) -> bool, optional
         After every iteration; True stops.
 
