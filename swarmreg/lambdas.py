@@ -35,6 +35,7 @@ from ._validation import check_int, check_real
 __all__ = [
     "convert_lambda",
     "decay_fixed_point_lambda",
+    "lambda_table",
     "SCHEMES",
     "NoEquivalentLambdaError",
     "LambdaContextError",
@@ -264,3 +265,29 @@ def convert_lambda(value, from_scheme, to_scheme, *, lr=None, batch_size=None, n
         momentum=check_real(momentum, "momentum", low=0.0, high=1.0, high_open=True),
     )
     return value * SCHEMES[from_scheme].factor(ctx) / SCHEMES[to_scheme].factor(ctx)
+
+
+def lambda_table(lam=0.01, *, lr=0.01, batch_size=10, n_samples=120, n_outputs=3):
+    """A markdown table of what one λ means in every scheme, computed by ``convert_lambda``.
+
+    Columns: the scheme, its rule, the λ_E that ``lam`` typed into it amounts to, and
+    the λ to type into it for λ_E = ``lam``.  README.md shows it for the defaults.
+    """
+    ctx = dict(lr=lr, batch_size=batch_size, n_samples=n_samples, n_outputs=n_outputs)
+    rows = [
+        f"Context: learning rate η = {lr:g}, m = {batch_size} items per update, "
+        f"N = {n_samples} training items, K = {n_outputs} outputs, no momentum.",
+        "",
+        f"| scheme | what λ does | λ = {lam:g} means λ_E = | λ for λ_E = {lam:g} |",
+        "|---|---|---|---|",
+    ]
+    for name, scheme in SCHEMES.items():
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", SklearnLossMismatchWarning)
+                to_e = f"{convert_lambda(lam, name, 'objective', **ctx):.4g}"
+                from_e = f"{convert_lambda(lam, 'objective', name, **ctx):.4g}"
+        except NoEquivalentLambdaError:
+            to_e = from_e = "no equivalent"
+        rows.append(f"| `{name}` | {scheme.formula} | {to_e} | {from_e} |")
+    return "\n".join(rows)

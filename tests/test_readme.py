@@ -9,3 +9,22 @@ def test_ci_runs_the_readme_test_command():
     command = ci[-1]
     assert "pytest" in command
     assert f"```bash\n{command}\n```" in readme
+
+
+def test_readme_lambda_table_is_generated_by_convert_lambda():
+    from swarmreg.lambdas import lambda_table
+
+    readme = (ROOT / "README.md").read_text()
+    start, end = "<!-- lambda-table:start -->\n", "\n<!-- lambda-table:end -->"
+    block = readme[readme.index(start) + len(start) : readme.index(end)]
+    assert block == lambda_table()
+
+
+def test_readme_python_examples_run():
+    readme = (ROOT / "README.md").read_text()
+    blocks = [b.split("```", 1)[0] for b in readme.split("```python\n")[1:]]
+    assert len(blocks) >= 2
+    namespace = {}
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), namespace)
+    assert namespace["res"].lam == 0.5
