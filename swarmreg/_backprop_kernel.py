@@ -72,7 +72,8 @@ def backprop_epochs(theta, vel, prev, X, T, rng, n_epochs, batch_size, shuffle,
                 vel[j] = v
                 theta[j] = w + v - decoupled * shrink_mask[j] * w
         e = data_error(theta, xb, tb, n_samples, sizes, hidden, output, loss, buf)
-        e += lam * penalty(theta, penalty_mask)
+        if lam != 0.0:  # so that λ = 0 never meets an overflowed (infinite) Σw²
+            e += lam * penalty(theta, penalty_mask)
         if not math.isfinite(e):
             for j in range(n):
                 theta[j] = prev[j]

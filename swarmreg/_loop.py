@@ -10,7 +10,7 @@ def check_seed(seed):
     """A seed as an int; a fresh one from OS entropy when ``seed`` is None (so it can be recorded)."""
     if seed is None:
         return int(np.random.SeedSequence().entropy)
-    return check_int(seed, "seed", low=0)
+    return check_int(seed, "seed", low=0, int64=False)
 
 
 def progress_bar(total, desc):
@@ -52,15 +52,16 @@ def drive(iterate, total, counters, code, reasons, *, callback=None, report=None
     reason = reasons[code]
     try:
         while code == ran_out and counters[0] < total:
-            code = iterate(min(chunk, total - int(counters[0])))
+            before = int(counters[0])
+            code = iterate(min(chunk, total - before))
             reason = reasons[code]
             if bar is not None:
                 bar.update(int(counters[0]) - bar.n)
                 bar.set_postfix(error=f"{report()[0]:.6g}", refresh=False)
-            if callback is not None:
+            if callback is not None and counters[0] > before:  # not after an undone step
                 error, theta = report()
                 if callback(int(counters[0]), error, theta):
-                    if code == ran_out:
+                    if code == ran_out and counters[0] < total:
                         reason = "callback"
                     break
     finally:

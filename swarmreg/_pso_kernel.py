@@ -20,7 +20,8 @@ RAN_OUT, HIT_TARGET, STALLED = 0, 1, 2
 def _error(theta, lam, xb, tb, n_samples, sizes, hidden, output, loss, penalty_mask, buf):
     """``E(θ)``, with a non-finite error counted as +inf so that it never becomes a best."""
     e = data_error(theta, xb, tb, n_samples, sizes, hidden, output, loss, buf)
-    e += lam * penalty(theta, penalty_mask)
+    if lam != 0.0:  # so that λ = 0 never meets an overflowed (infinite) Σw²
+        e += lam * penalty(theta, penalty_mask)
     return e if math.isfinite(e) else np.inf
 
 

@@ -125,13 +125,15 @@ def check_real(value, name, *, low=None, high=None, low_open=False, high_open=Fa
     return value
 
 
-def check_int(value, name, *, low=None):
-    """An integer scalar ``>= low``, returned as ``int``."""
+def check_int(value, name, *, low=None, int64=True):
+    """An integer scalar ``>= low`` (and below 2**63 when it goes to a kernel), as ``int``."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer, got {value!r}")
     value = int(value)
     if low is not None and value < low:
         raise ValueError(f"{name} must be >= {low}, got {value}")
+    if int64 and value >= 2**63:  # the kernels take int64
+        raise ValueError(f"{name} must be < 2**63, got {value}")
     return value
 
 

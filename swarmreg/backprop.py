@@ -85,7 +85,8 @@ def train_backprop(network, X, y, *, lam=0.0, rule="objective", lr=0.01, batch_s
         Learning rate η > 0.
     batch_size : int or None, default 1
         Items per update: 1 is online learning, None the full batch (m = N).  With N
-        not a multiple of it, the last batch of an epoch is smaller.
+        not a multiple of it, the last batch of an epoch is smaller (``textbook_batch``
+        then has no single λ_E and raises ``NoEquivalentLambdaError``).
     epochs : int, default 200
     momentum : float in [0, 1), default 0
     regularize_biases : bool, default False
@@ -119,6 +120,8 @@ def train_backprop(network, X, y, *, lam=0.0, rule="objective", lr=0.01, batch_s
     """
     check_choice(rule, "rule", tuple(RULES))
     lam_nominal = check_real(lam, "lam", low=0.0)
+    if rule == "none" and lam_nominal != 0.0:
+        raise ValueError(f"rule='none' applies no L2 term; got lam={lam_nominal} (use another rule)")
     lr = check_real(lr, "lr", low=0.0, low_open=True)
     momentum = check_real(momentum, "momentum", low=0.0, high=1.0, high_open=True)
     if not isinstance(regularize_biases, (bool, np.bool_)):
@@ -167,7 +170,7 @@ def train_backprop(network, X, y, *, lam=0.0, rule="objective", lr=0.01, batch_s
     iterate(0)  # compile (or load from the cache) before the clock starts
     start = time.perf_counter()
     data, pen = obj.terms(theta.reshape(1, -1))
-    history[0] = best_err[0] = data[0] + lam_E * pen[0]
+    history[0] = best_err[0] = data[0] + obj.penalty_term(pen)[0]
     code = _backprop_kernel.HIT_TARGET if history[0] <= target else _backprop_kernel.RAN_OUT
     stop_reason = drive(iterate, epochs, counters, code, _STOP_REASONS, callback=callback,
                         report=lambda: (float(history[counters[0]]), theta.copy()), bar=bar)

@@ -89,9 +89,15 @@ class Objective:
         data = _gradient_kernel.batch_gradient(
             theta, self.X, self.T, np.arange(self.n_samples), 0, self.n_samples, sizes, hidden,
             output, LOSS_CODES[self.loss], acts, deltas, grad)
+        if self.lam == 0.0:
+            return data, grad
         masked = self.penalty_mask * theta
         grad += 2.0 * self.lam * masked
         return data + self.lam * float(masked @ theta), grad
+
+    def penalty_term(self, pen):
+        """``λ·P``, and exactly 0 when λ = 0 (even where P overflowed to inf)."""
+        return self.lam * pen if self.lam != 0.0 else np.zeros_like(pen)
 
     def terms(self, thetas):
         """Data error ``D`` and penalty sum ``P`` of each row of a validated (P, n_params) stack."""
@@ -140,7 +146,7 @@ def regularized_error(network, theta, X, y, lam, include_biases=False, *, loss="
     theta = check_theta(network, theta)
     stack = np.atleast_2d(theta)
     data, pen = obj.terms(stack)
-    reg = obj.lam * pen
+    reg = obj.penalty_term(pen)
     err = data + reg
     if theta.ndim == 1:
         err, data, reg = float(err[0]), float(data[0]), float(reg[0])

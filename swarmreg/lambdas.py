@@ -26,6 +26,7 @@ scheme                 update of a weight / objective                        λ_
 =====================  ====================================================  ============
 """
 
+import dataclasses
 import warnings
 from dataclasses import dataclass
 from typing import Callable
@@ -83,10 +84,21 @@ def _objective(ctx):
     return 1.0
 
 
+def _check_even_batches(ctx, scheme):
+    if ctx.n_samples is not None and ctx.batch_size is not None and ctx.n_samples % ctx.batch_size:
+        raise NoEquivalentLambdaError(
+            f"'{scheme}' divides λ by the items of each update, and {ctx.n_samples} items in batches "
+            f"of {ctx.batch_size} leave a last batch of {ctx.n_samples % ctx.batch_size}, which is "
+            "shrunk harder: no single λ_E describes the run. Use a batch size that divides the "
+            "number of items."
+        )
+
+
 def _textbook_batch(ctx):
     # Nielsen-style shrink (1 − ηλ/n)·w with n read as the m items of the update: it is
     # the SGD step on E with 2ηλ_E = ηλ/m.
     ctx.need("textbook_batch", "batch_size")
+    _check_even_batches(ctx, "textbook_batch")
     return 1.0 / (2.0 * ctx.batch_size)
 
 
@@ -137,6 +149,7 @@ def _sklearn_alpha(ctx):
             "(solver 'lbfgs', which uses the whole training set)"
         )
     m = ctx.batch_size if ctx.n_samples is None else min(ctx.batch_size or ctx.n_samples, ctx.n_samples)
+    _check_even_batches(dataclasses.replace(ctx, batch_size=m), "sklearn_alpha")
     if ctx.n_outputs > 1:
         warnings.warn(
             f"with {ctx.n_outputs} outputs scikit-learn's MLPRegressor reports loss_ = ½·mean over "
@@ -204,9 +217,11 @@ def convert_lambda(value, from_scheme, to_scheme, *, lr=None, batch_size=None, n
                    n_outputs=None, momentum=0.0):
     """The λ of ``to_scheme`` that regularizes exactly as ``value`` does in ``from_scheme``.
 
-    "Exactly": for plain SGD the converted rules take the same steps (the same
-    trajectory up to rounding), and every scheme has the same fixed point as
-    gradient descent on ``E = MSE + λ_E·Σw²``.  See the module docstring for each
+    "Exactly": for plain SGD the converted back-prop rules (``objective``, both
+    ``textbook`` readings, ``decay``) take the same steps (the same trajectory up to
+    rounding); the library schemes follow a multiple of the same gradient (step η/K for
+    ``torch_weight_decay`` and ``keras_l2``, η/2 for ``sklearn_alpha``), so they share
+    its fixed point, the minimizer of ``E = MSE + λ_E·Σw²``.  See the module docstring for each
     scheme's formula and source.
 
     Parameters

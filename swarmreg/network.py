@@ -192,10 +192,11 @@ class Network:
         return theta
 
     def initial_theta(self, seed=None):
-        """A random starting θ for gradient training (Glorot-uniform, as scikit-learn's MLP).
+        """A random starting θ for gradient training (Glorot-uniform).
 
         Every weight and bias of layer l is uniform in ``±sqrt(f / (d_{l-1} + d_l))``
-        with f = 6, or f = 2 when the layer feeds a logistic activation.
+        with f = 2 when the layer's own activation is logistic, else f = 6.  (scikit-learn's
+        MLP uses the same bounds but takes f from the hidden activation for every layer.)
 
         Parameters
         ----------

@@ -28,6 +28,8 @@ def _check_bounds(bounds):
     hi = check_real(bounds[1], "bounds[1]")
     if not lo < hi:
         raise ValueError(f"bounds must satisfy lo < hi, got ({lo}, {hi})")
+    if not np.isfinite(hi - lo):
+        raise ValueError(f"bounds: hi − lo must be a finite float64, got ({lo}, {hi})")
     return lo, hi
 
 
@@ -149,7 +151,7 @@ def train_pso(network, X, y, *, lam=0.0, loss="mse", include_biases=False, swarm
 
     start = time.perf_counter()
     data, pen = obj.terms(pos)
-    err[:] = data + obj.lam * pen  # the same operations as the kernel's, so the same bits
+    err[:] = data + obj.penalty_term(pen)  # the kernel's operations, so the kernel's bits
     err[~np.isfinite(err)] = np.inf
     best_pos[:], best_err[:] = pos, err
     first = int(np.argmin(best_err))

@@ -100,9 +100,9 @@ def summarize(objective, theta, history, **fields):
     weights = stack[0, objective.network.weight_mask]
     return TrainResult(
         theta=stack[0],
-        error=float(data[0] + objective.lam * pen[0]),
+        error=float(data[0] + objective.penalty_term(pen)[0]),
         data_error=float(data[0]),
-        penalty=float(objective.lam * pen[0]),
+        penalty=float(objective.penalty_term(pen)[0]),
         mse=float(mse[0]),
         sum_sq_weights=float(weights @ weights),
         history=history,

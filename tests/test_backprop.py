@@ -14,6 +14,7 @@ LR, LAM = 0.1, 0.2
 
 
 def step(rule, X=X1, t=T1, lam=LAM, **kw):
+    lam = 0.0 if rule == "none" else lam
     res = sr.train_backprop(LINEAR, X, t, lam=lam, rule=rule, lr=LR, batch_size=1, epochs=1,
                             shuffle=False, theta0=THETA0, **kw)
     return res.theta
@@ -84,6 +85,12 @@ def iris():
 RULES = ("objective", "textbook_batch", "textbook_dataset", "decay")
 
 
+def hand_lambda(rule, lam_E, lr, m, N):
+    """The nominal λ of each rule for λ_E, from DESIGN.md §2's table."""
+    return {"objective": lam_E, "textbook_batch": 2 * m * lam_E, "textbook_dataset": 2 * N * lam_E,
+            "decay": 2 * lr * lam_E}[rule]
+
+
 @pytest.mark.parametrize("batch_size", [1, 8, None])
 def test_converted_rules_follow_the_same_trajectory(iris, batch_size):
     X, y = iris
@@ -92,7 +99,9 @@ def test_converted_rules_follow_the_same_trajectory(iris, batch_size):
     m = batch_size or len(X)
     thetas = {}
     for rule in RULES:
-        lam = sr.convert_lambda(lam_E, "objective", rule, lr=lr, batch_size=m, n_samples=len(X))
+        lam = hand_lambda(rule, lam_E, lr, m, len(X))
+        assert sr.convert_lambda(lam, rule, "objective", lr=lr, batch_size=m,
+                                 n_samples=len(X)) == pytest.approx(lam_E, rel=1e-15)
         res = sr.train_backprop(net, X, y, lam=lam, rule=rule, lr=lr, batch_size=batch_size,
                                 epochs=5, seed=3)
         assert res.lam == pytest.approx(lam_E, rel=1e-15)
@@ -104,6 +113,19 @@ def test_converted_rules_follow_the_same_trajectory(iris, batch_size):
     plain = sr.train_backprop(net, X, y, lam=0.0, rule="none", lr=lr, batch_size=batch_size,
                               epochs=5, seed=3)
     assert np.abs(plain.theta - thetas["objective"]).max() > 1e-4  # and λ mattered
+
+
+def test_uneven_batches_have_no_textbook_batch_equivalent(iris):
+    # 120 items in batches of 7 leave a last batch of 1, shrunk by ηλ/1 instead of ηλ/7.
+    X, y = iris
+    with pytest.raises(sr.NoEquivalentLambdaError, match="last batch of 1"):
+        sr.train_backprop(sr.Network([4, 5, 3]), X, y, lam=0.1, rule="textbook_batch", lr=0.05,
+                          batch_size=7, epochs=1, seed=0)
+    # The other rules do not depend on m and still agree with each other.
+    kw = dict(lr=0.05, batch_size=7, epochs=3, seed=0)
+    a = sr.train_backprop(sr.Network([4, 5, 3]), X, y, lam=0.003, rule="objective", **kw).theta
+    b = sr.train_backprop(sr.Network([4, 5, 3]), X, y, lam=2 * 0.05 * 0.003, rule="decay", **kw).theta
+    np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
 
 
 def test_with_momentum_decay_leaves_the_objective_trajectory(iris):
@@ -191,8 +213,14 @@ def test_patience_and_target(iris):
     net = sr.Network([4, 5, 3])
     res = sr.train_backprop(net, X, y, lr=0.01, epochs=500, target_error=0.3, seed=1)
     assert res.stop_reason == "target_error" and res.error <= 0.3 < res.history[-2]
-    res = sr.train_backprop(net, X, y, lr=5.0, epochs=500, patience=3, seed=1)
-    assert res.stop_reason in ("patience", "diverged")
+    res = sr.train_backprop(net, X, y, lr=0.5, epochs=500, patience=3, seed=1)
+    assert res.stop_reason == "patience" and res.iterations < 500
+    assert min(res.history[-3:]) >= min(res.history[:-3])
+
+
+def test_rule_none_rejects_a_lambda():
+    with pytest.raises(ValueError, match="rule='none' applies no L2 term"):
+        sr.train_backprop(LINEAR, X1, T1, lam=0.1, rule="none")
 
 
 @pytest.mark.parametrize(

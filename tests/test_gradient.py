@@ -35,7 +35,22 @@ def test_gradient_matches_finite_differences(layers, include_biases, activations
 def test_gradient_value_matches_error():
     net, theta, X, y = random_problem([4, 7, 3], "tanh", "softmax", 50, seed=1)
     value, _ = sr.gradient(net, theta, X, y, 0.1, return_value=True)
-    assert value == pytest.approx(sr.regularized_error(net, theta, X, y, 0.1), rel=1e-13)
+    ref = naive.regularized_error(net.layers, "tanh", "softmax", theta, X, y, 0.1)
+    assert value == pytest.approx(ref, rel=1e-13)
+
+
+@pytest.mark.parametrize("output", ["softmax", "logistic"])
+def test_cross_entropy_gradient_with_soft_targets(output):
+    net, theta, X, _ = random_problem([4, 6, 3], "tanh", output, 20, seed=8, scale=0.7)
+    rng = np.random.default_rng(1)
+    T = rng.dirichlet(np.ones(3), size=20) if output == "softmax" else rng.uniform(size=(20, 3))
+    T[0] *= 0.5  # soft targets need not sum to one
+
+    def E(th):
+        return naive.regularized_error(net.layers, "tanh", output, th, X, T, 0.02, loss="cross_entropy")
+
+    got = sr.gradient(net, theta, X, T, 0.02, loss="cross_entropy")
+    np.testing.assert_allclose(got, central_differences(E, theta), rtol=1e-6, atol=1e-7)
 
 
 def test_penalty_gradient_is_two_lambda_w_on_weights_only():

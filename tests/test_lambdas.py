@@ -18,7 +18,8 @@ CONVERTIBLE = [s for s in sr.SCHEMES if s != "torch_adamw"]
         (0.3, "textbook_batch", dict(batch_size=10), 0.015),
         (0.3, "textbook_dataset", dict(n_samples=150), 0.001),  # λ/(2N)
         (1e-4, "sklearn_alpha", dict(n_samples=120, n_outputs=1), 1e-4 / 120),  # lbfgs: α/N
-        (1e-4, "sklearn_alpha", dict(batch_size=32, n_samples=120, n_outputs=1), 1e-4 / 32),  # sgd: α/m
+        (1e-4, "sklearn_alpha", dict(batch_size=32, n_outputs=1), 1e-4 / 32),  # sgd: α/m
+        (1e-4, "sklearn_alpha", dict(batch_size=40, n_samples=120, n_outputs=1), 1e-4 / 40),
         (1e-4, "sklearn_alpha", dict(batch_size=200, n_samples=120, n_outputs=1), 1e-4 / 120),  # clipped
         (0.01, "torch_weight_decay", dict(n_outputs=3), 0.015),  # Kλ/2
         (0.01, "keras_l2", dict(n_outputs=3), 0.03),  # Kλ
@@ -37,14 +38,25 @@ def test_issue_examples():
     assert got == pytest.approx(1e-4 / 120)
 
 
+# λ_E per unit of each scheme's λ in CTX, derived by hand from DESIGN.md §2 and the sources
+# cited in swarmreg/lambdas.py (η = 0.05, m = 8, N = 120, K = 3).
+HAND_FACTORS = {"objective": 1.0, "textbook_batch": 1 / 16, "textbook_dataset": 1 / 240,
+                "decay": 10.0, "sklearn_alpha": 1 / 8, "torch_weight_decay": 1.5, "keras_l2": 3.0}
+
+
 @pytest.mark.parametrize("a, b", list(itertools.product(CONVERTIBLE, repeat=2)))
-def test_round_trip_and_composition(a, b):
+def test_every_pair_matches_the_hand_derived_factors(a, b):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", sr.SklearnLossMismatchWarning)
-        there = sr.convert_lambda(0.37, a, b, **CTX)
-        assert sr.convert_lambda(there, b, a, **CTX) == pytest.approx(0.37, rel=1e-14)
-        via = sr.convert_lambda(sr.convert_lambda(0.37, a, "objective", **CTX), "objective", b, **CTX)
-        assert there == pytest.approx(via, rel=1e-14)
+        got = sr.convert_lambda(0.37, a, b, **CTX)
+    assert got == pytest.approx(0.37 * HAND_FACTORS[a] / HAND_FACTORS[b], rel=1e-14)
+
+
+def test_uneven_batches_have_no_equivalent():
+    with pytest.raises(sr.NoEquivalentLambdaError, match="last batch of 2"):
+        sr.convert_lambda(0.1, "textbook_batch", "objective", batch_size=7, n_samples=30)
+    with pytest.raises(sr.NoEquivalentLambdaError, match="last batch of 24"):
+        sr.convert_lambda(0.1, "sklearn_alpha", "objective", batch_size=32, n_samples=120, n_outputs=1)
 
 
 def test_decay_with_momentum_has_no_equivalent():

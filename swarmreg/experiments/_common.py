@@ -1,0 +1,131 @@
+"""Pieces the experiments share: data sets, one training call per scheme, metrics, outputs."""
+
+import csv
+import io
+from pathlib import Path
+
+import numpy as np
+
+import swarmreg as sr
+
+from .._io import atomic_write
+
+#: Back-prop rules and the trainers that minimize E directly, as experiments name them.
+SCHEMES = ("pso", "lbfgs", "objective", "textbook_batch", "textbook_dataset", "decay", "none")
+
+
+def load(dataset, seed, *, n_train=None, noise=0.0):
+    """``(X_train, X_test, y_train, y_test, layers_in_out)`` for a named data set.
+
+    ``iris``: shipped; 80/20 stratified split.  ``teacher``: a 5-input, 3-class teacher
+    network, ``n_train`` training items (label noise ``noise``) and 2000 clean test items.
+    ``wine``: scikit-learn's wine data (the ``experiments`` extra), standardized on the
+    training part.
+    """
+    if dataset == "iris":
+        X_tr, X_te, y_tr, y_te = sr.datasets.iris(test_size=0.2, seed=seed)
+    elif dataset == "teacher":
+        n_train = n_train or 200
+        X, y_clean = sr.datasets.make_teacher(n_train + 2000, [5, 8, 3], seed=1000 + seed)
+        _, y_noisy = sr.datasets.make_teacher(n_train + 2000, [5, 8, 3], noise=noise, seed=1000 + seed)
+        X_tr, y_tr, X_te, y_te = X[:n_train], y_noisy[:n_train], X[n_train:], y_clean[n_train:]
+    elif dataset == "wine":
+        try:
+            from sklearn.datasets import load_wine
+        except ImportError:
+            raise ImportError("the wine data set comes with scikit-learn: "
+                              "pip install 'swarmreg[experiments]'") from None
+        data = load_wine()
+        X_tr, X_te, y_tr, y_te = sr.datasets.train_test_split(data.data, data.target, test_size=0.25,
+                                                              seed=seed, stratify=True)
+        scaler = sr.datasets.Standardizer().fit(X_tr)
+        X_tr, X_te = scaler.transform(X_tr), scaler.transform(X_te)
+    else:
+        raise ValueError(f"unknown data set {dataset!r}")
+    n_classes = int(max(y_tr.max(), y_te.max()) + 1)
+    return X_tr, X_te, y_tr, y_te, (X_tr.shape[1], n_classes)
+
+
+def train(scheme, net, X, y, lam, seed, *, lr=0.01, batch_size=1, epochs=200, include_biases=False,
+          swarm_size=30, max_iter=1000, **extra):
+    """Train with ``scheme`` (a back-prop rule, ``"pso"`` or ``"lbfgs"``) at nominal ``lam``."""
+    if scheme == "pso":
+        return sr.train_pso(net, X, y, lam=lam, include_biases=include_biases, swarm_size=swarm_size,
+                            max_iter=max_iter, seed=seed, **extra)
+    if scheme == "lbfgs":
+        return sr.train_lbfgs(net, X, y, lam=lam, include_biases=include_biases, seed=seed, **extra)
+    return sr.train_backprop(net, X, y, lam=lam, rule=scheme, lr=lr, batch_size=batch_size,
+                             epochs=epochs, regularize_biases=include_biases, seed=seed, **extra)
+
+
+def metrics(net, res, X_tr, X_te, y_tr, y_te):
+    """What every record stores about a trained network."""
+    out = dict(lam_E=res.lam, error=res.error, train_mse=res.mse, sum_sq_weights=res.sum_sq_weights,
+               test_mse=float(sr.regularized_error(net, res.theta, X_te, y_te, 0.0)),
+               seconds=res.elapsed, iterations=res.iterations, n_evaluations=res.n_evaluations,
+               stop_reason=res.stop_reason)
+    if net.is_classifier:
+        out["train_accuracy"] = float(np.mean(net.predict(res.theta, X_tr) == y_tr))
+        out["test_accuracy"] = float(np.mean(net.predict(res.theta, X_te) == y_te))
+    return out
+
+
+def flatten(records):
+    """One row per record: config, seed and metrics side by side."""
+    rows = []
+    for r in records:
+        row = dict(r["config"], seed=r["seed"])
+        row.update({k: v for k, v in r["metrics"].items() if not isinstance(v, (list, dict))})
+        rows.append(row)
+    return rows
+
+
+def write_csv(path, rows):
+    columns = list(dict.fromkeys(k for row in rows for k in row))
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    atomic_write(path, buf.getvalue())
+
+
+def pyplot():
+    try:
+        import matplotlib
+    except ImportError:
+        raise ImportError("plots need matplotlib: pip install 'swarmreg[experiments]'") from None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def save_figure(fig, path):
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    pyplot().close(fig)
+    atomic_write(path, buf.getvalue())
+
+
+def markdown_table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def write_outputs(out_dir, name, rows, fig, markdown):
+    """``<name>.csv``, ``<name>.png`` and ``<name>.md`` in ``out_dir``; returns their paths."""
+    out_dir = Path(out_dir)
+    paths = {kind: out_dir / f"{name}.{kind}" for kind in ("csv", "png", "md")}
+    write_csv(paths["csv"], rows)
+    save_figure(fig, paths["png"])
+    atomic_write(paths["md"], markdown)
+    return paths
+
+
+def group_mean(rows, keys, value):
+    """``{tuple(row[k] for k in keys): mean of row[value]}`` over seeds."""
+    groups = {}
+    for row in rows:
+        groups.setdefault(tuple(row[k] for k in keys), []).append(row[value])
+    return {k: float(np.mean(v)) for k, v in groups.items()}
