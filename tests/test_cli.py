@@ -42,3 +42,63 @@ def test_user_mistakes_give_one_line_and_exit_code_2(argv, message, capsys):
     assert code == 2
     assert message in err and "Traceback" not in err
     assert err.strip().splitlines()[-1].startswith("swarmreg")
+
+
+def test_lambda_command_prints_the_converted_value(capsys):
+    assert main(["lambda", "0.01", "--from", "decay", "--to", "objective", "--lr", "0.01"]) == 0
+    out, err = capsys.readouterr()
+    assert out.strip() == "0.5"
+    assert "w ← w − η·g − λ·w_old" in err
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["lambda", "0.01", "--from", "decay", "--to", "objective"], "scheme 'decay' needs lr"),
+        (["lambda", "0.01", "--from", "decay", "--to", "objective", "--lr", "0.1", "--momentum", "0.9"],
+         "outside the momentum buffer"),
+        (["lambda", "0.01", "--from", "l2", "--to", "objective"], "invalid choice"),
+        (["lambda", "-1", "--from", "objective", "--to", "decay", "--lr", "0.1"], "value must be >= 0.0"),
+        (["sweep", "nonsense"], "invalid choice"),
+        (["sweep", "ridge_check", "--quick", "--full"], "not allowed with argument"),
+        (["train", "--trainer", "backprop", "--rule", "none", "--lam", "0.1"], "applies no L2 term"),
+    ],
+)
+def test_more_user_mistakes(argv, message, capsys):
+    test_user_mistakes_give_one_line_and_exit_code_2(argv, message, capsys)
+
+
+@pytest.mark.parametrize("trainer", ["backprop", "lbfgs"])
+def test_train_with_gradient_trainers(trainer, capsys):
+    argv = ["train", "--trainer", trainer, "--lam", "0.01", "--epochs", "20"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "test  accuracy" in out and ("lam_E 0.01" in out)
+
+
+def test_sweep_command_writes_the_report(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    argv = ["sweep", "ridge_check", "--quick", "--out", str(tmp_path), "--workers", "1", "--no-progress"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert f"report: {tmp_path}/ridge_check/ridge_check.md" in out
+    assert (tmp_path / "ridge_check" / "ridge_check.png").exists()
+
+
+def test_demo_runs_the_headline_experiment(tmp_path, capsys, monkeypatch):
+    pytest.importorskip("matplotlib")
+    from swarmreg.experiments import lambda_meaning
+
+    monkeypatch.setitem(lambda_meaning.MODES, "default", lambda_meaning.MODES["quick"])
+    assert main(["demo", "--out", str(tmp_path), "--workers", "1", "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "collapse score" in out and "lambda_meaning.md" in out
+
+
+def test_help_lists_every_command(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    for command in ("demo", "train", "sweep", "lambda"):
+        assert command in out

@@ -92,3 +92,11 @@ def test_saturated_networks_give_finite_errors():
     ce_ref = -np.mean(np.sum(T * log_expit(z) + (1 - T) * log_expit(-z), axis=1))
     got = sr.regularized_error(net, theta, X, T, 0.0, loss="cross_entropy")
     assert got == pytest.approx(ce_ref, rel=1e-12)
+
+
+def test_zero_lambda_ignores_an_overflowing_penalty():
+    # Σw² overflows to inf for |w| > 1.3e154; with λ = 0 the penalty term is 0, not 0·inf.
+    net = sr.Network([1, 1], output="identity")
+    e, d, p = sr.regularized_error(net, [1e155, 0.0], [[1e-160]], [0.0], 0.0, return_terms=True)
+    assert (e, p) == (d, 0.0) and d == pytest.approx(1e-10)
+    assert np.all(np.isfinite(sr.gradient(net, [1e155, 0.0], [[1e-160]], [0.0], 0.0)))

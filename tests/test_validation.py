@@ -66,6 +66,8 @@ CASES = [
     ("bounds lo >= hi", lambda: pso(bounds=(1.0, 1.0)), ValueError, r"bounds must satisfy lo < hi, got \(1.0, 1.0\)"),
     ("bounds not a pair", lambda: pso(bounds=5.0), TypeError, r"bounds must be a pair \(lo, hi\)"),
     ("infinite bound", lambda: pso(bounds=(-np.inf, 1.0)), ValueError, r"bounds\[0\] must be finite"),
+    ("box too wide for float64", lambda: pso(bounds=(-1e308, 1e308)), ValueError, "hi − lo must be a finite"),
+    ("patience beyond int64", lambda: pso(patience=2**64), ValueError, r"patience must be < 2\*\*63"),
     ("negative inertia", lambda: pso(inertia=-0.1), ValueError, "inertia must be >= 0.0"),
     ("negative c1", lambda: pso(c1=-1.0), ValueError, "c1 must be >= 0.0"),
     ("negative c2", lambda: pso(c2=-1.0), ValueError, "c2 must be >= 0.0"),

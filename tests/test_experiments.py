@@ -1,0 +1,77 @@
+"""Every experiment end to end in --quick mode, with its outputs checked for content."""
+
+import csv
+
+import pytest
+
+from swarmreg.experiments import EXPERIMENTS, run_experiment
+
+pytest.importorskip("matplotlib")
+
+
+def run(name, tmp_path):
+    summary = run_experiment(name, mode="quick", out=tmp_path, workers=1, progress=False,
+                             log=lambda *_: None)
+    paths = summary["paths"]
+    rows = list(csv.DictReader(paths["csv"].open()))
+    assert rows, "empty CSV"
+    assert paths["png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    text = paths["md"].read_text()
+    assert text.startswith(f"## {name}") and f"({name}.png)" in text
+    return summary, rows, text
+
+
+def test_lambda_meaning_collapses_after_conversion(tmp_path):
+    summary, rows, text = run("lambda_meaning", tmp_path)
+    assert {r["scheme"] for r in rows} == {"pso", "objective", "textbook_batch", "textbook_dataset", "decay"}
+    assert summary["spread_E"] < summary["spread_nominal"]
+    assert summary["collapse_score"] > 1.2
+    # The converted back-prop rules take the same steps, so their curves coincide up to
+    # the interpolation between the three λ of the quick grid.
+    assert summary["backprop_collapse_score"] > 3
+    assert "Collapse score" in text
+
+
+def test_overfitting_best_lambda_is_positive(tmp_path):
+    summary, rows, _ = run("overfitting", tmp_path)
+    assert all(lam > 0 for lam in summary["best_lambda"].values())
+    at_zero = [r for r in rows if float(r["lam"]) == 0.0]
+    assert all(float(r["train_accuracy"]) > float(r["test_accuracy"]) for r in at_zero)  # over-fits
+
+
+def test_bias_penalty_hurts_when_biases_are_penalized(tmp_path):
+    summary, _, _ = run("bias_penalty", tmp_path)
+    assert all(ratio > 2 for ratio in summary["worst_ratio"].values())
+
+
+def test_online_n_shifts_lambda_by_the_training_set_size(tmp_path):
+    summary, _, text = run("online_n", tmp_path)
+    assert summary["shift"] == pytest.approx(summary["n_train"], rel=0.2)
+    assert summary["max_matched_gap"] < 1e-12
+    assert "N = 120" in text
+
+
+def test_pso_vs_backprop_reports_paired_tests(tmp_path):
+    summary, rows, text = run("pso_vs_backprop", tmp_path)
+    assert set(summary["datasets"]) >= {"iris", "teacher"}
+    assert all(0.0 <= p <= 1.0 for p in summary["pvalues"].values())
+    assert "Wilcoxon" in text and "| iris | test accuracy |" in text
+
+
+def test_ridge_check_distances_are_small(tmp_path):
+    summary, rows, _ = run("ridge_check", tmp_path)
+    assert summary["worst_distance"] < 1e-6
+    assert {r["scheme"] for r in rows} == {"pso", "lbfgs", "objective", "textbook_batch",
+                                            "textbook_dataset", "decay"}
+
+
+def test_every_experiment_is_tested():
+    tested = {name[len("test_"):].split("_")[0] for name in globals() if name.startswith("test_")}
+    assert {name.split("_")[0] for name in EXPERIMENTS} <= tested
+
+
+def test_rerun_reuses_the_cells(tmp_path):
+    run("ridge_check", tmp_path)
+    lines = []
+    run_experiment("ridge_check", mode="quick", out=tmp_path, workers=1, progress=False, log=lines.append)
+    assert "0 run" in lines[-1]
