@@ -75,3 +75,18 @@ def test_rerun_reuses_the_cells(tmp_path):
     lines = []
     run_experiment("ridge_check", mode="quick", out=tmp_path, workers=1, progress=False, log=lines.append)
     assert "0 run" in lines[-1]
+
+
+def test_each_experiment_has_a_script(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    for name in EXPERIMENTS:
+        assert (root / "experiments" / f"{name}.py").exists(), name
+    proc = subprocess.run([sys.executable, str(root / "experiments" / "ridge_check.py"), "--quick",
+                           "--out", str(tmp_path), "--workers", "1", "--no-progress"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "ridge_check" / "ridge_check.md").exists()
