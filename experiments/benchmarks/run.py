@@ -1,0 +1,155 @@
+"""Run swarmreg's benchmark suite: print markdown tables, write one JSON file.
+
+Usage::
+
+    python experiments/benchmarks/run.py [--quick] [--only NAME ...] [--out DIR]
+
+Benchmarks (modules of this directory, each with ``run(cfg, notes)``):
+
+========== ===========================================================================
+pso        ms per PSO iteration: swarmreg (2 and 1 Numba threads), PySwarms, NumPy;
+           throughput against the machine's matmul peak; PySwarms' memory
+backprop   ms per back-prop epoch: swarmreg against scikit-learn's MLPClassifier
+scaling    swarmreg's cost per iteration against particles, items and parameters
+startup    ``import swarmreg`` and the first train_pso / train_backprop call, with
+           an empty and a filled Numba cache, each in a fresh process
+========== ===========================================================================
+
+Every timing is the median of several repeats after a warm-up, and every ratio
+compares two figures from the same run: on a shared machine the absolute times move,
+the ratios much less.  ``--quick`` (under a minute; what the tests run) uses fewer
+repeats, shorter runs and skips the compiling start-up calls.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH_DIR))  # the benchmark modules import each other by name
+
+import _common  # noqa: E402
+
+BENCHMARKS = ("pso", "backprop", "scaling", "startup")
+DEFAULT_OUT = BENCH_DIR / "results"
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(
+        description="Benchmark swarmreg against PySwarms, NumPy and scikit-learn.")
+    p.add_argument("--quick", action="store_true",
+                   help="small run, under a minute (fewer repeats, shorter runs, no cold compiles)")
+    p.add_argument("--only", nargs="+", choices=BENCHMARKS, metavar="NAME",
+                   help=f"run only these benchmarks ({', '.join(BENCHMARKS)})")
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT,
+                   help=f"folder for latest.json (default: {DEFAULT_OUT})")
+    return p.parse_args(argv)
+
+
+def write_json_atomic(path, data):
+    """Write JSON through a temporary file in the same folder and ``os.replace``.
+
+    A reader (or a run interrupted half-way) sees the previous file or the new one,
+    never a truncated one.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as fh:
+            json.dump(data, fh, indent=1)
+            fh.write("\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _git_state():
+    """Commit of the checkout and whether swarmreg's sources differ from it.
+
+    Kernels change often; a timing is only meaningful next to the code it timed.
+    """
+    root = BENCH_DIR.parent.parent
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
+                              text=True, timeout=10).stdout.strip() or None
+        dirty = subprocess.run(["git", "status", "--porcelain", "swarmreg"], cwd=root,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "swarmreg_modified": None}
+    return {"commit": head, "swarmreg_modified": bool(dirty)}
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    cfg = _common.Config(quick=args.quick)
+    names = [n for n in BENCHMARKS if not args.only or n in args.only]
+    out_path = args.out / "latest.json"
+    notes, results, wall, tables, failed = [], {}, {}, {}, []
+
+    start = time.perf_counter()
+    env = _common.environment()
+    env["git"] = _git_state()
+    env["env_vars"] = {k: os.environ.get(k) for k in (
+        "NUMBA_NUM_THREADS", "NUMBA_CACHE_DIR", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+        "MKL_NUM_THREADS")}
+    env["load_average_start"] = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
+    v = env["versions"]
+    print(f"# swarmreg benchmarks ({'quick' if cfg.quick else 'full'})\n")
+    print(f"{env['machine']}, {env['cpu_model']}, {env['cpu_count']} CPUs; Python {env['python']}, "
+          f"numpy {v['numpy']}, numba {v['numba']} ({env['numba_threads_default']} threads), "
+          f"scipy {v['scipy']}, scikit-learn {v['sklearn']}, pyswarms {v['pyswarms']}; "
+          f"{env['date']}; load average {env['load_average_start']}\n", flush=True)
+
+    for name in names:
+        t0 = time.perf_counter()
+        try:
+            module = __import__(name)
+            res, tabs = module.run(cfg, notes)
+        except Exception:  # one broken benchmark should not lose the others' results
+            failed.append(name)
+            err = traceback.format_exc()
+            print(f"\n!! benchmark {name} failed:\n{err}", file=sys.stderr, flush=True)
+            results[name] = {"error": err}
+            continue
+        finally:
+            wall[name] = time.perf_counter() - t0
+        results[name], tables[name] = res, tabs
+        print("\n\n".join(tabs) + f"\n\n({name}: {wall[name]:.0f} s)\n", flush=True)
+
+    env["load_average_end"] = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
+    env["numba_threading_layer"] = _common._threading_layer()
+    doc = {
+        "suite": "swarmreg benchmarks",
+        "mode": "quick" if cfg.quick else "full",
+        "command": [Path(sys.executable).name, *sys.argv],
+        "repeats": cfg.repeats,
+        "statistic": "median of the repeats, after a warm-up; ratios from the same run",
+        "environment": env,
+        "notes": notes,
+        "failed": failed,
+        "wall_s": wall,
+        "total_wall_s": time.perf_counter() - start,
+        "benchmarks": results,
+        "tables_markdown": {k: "\n\n".join(t) for k, t in tables.items()},
+    }
+    write_json_atomic(out_path, doc)
+    print(f"wrote {out_path} ({doc['total_wall_s']:.0f} s in all)")
+    if failed:
+        print(f"FAILED: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
