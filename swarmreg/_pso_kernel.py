@@ -27,7 +27,7 @@ def _error(theta, lam, xb, tb, n_samples, sizes, hidden, output, loss, penalty_m
 
 @njit(parallel=True, **_JIT)
 def pso_iterate(pos, vel, err, best_pos, best_err, gbest, gbest_err, counters, history, rnd,
-                reborn, rng, n_iter,
+                reborn, rng, initialize, n_iter,
                 lam, xb, tb, n_samples, sizes, hidden, output, loss, penalty_mask, work,
                 inertia, c1, c2, lo, hi, v_max, death_prob, ring, target, patience):
     """Run up to ``n_iter`` PSO iterations in place.
@@ -56,6 +56,10 @@ def pso_iterate(pos, vel, err, best_pos, best_err, gbest, gbest_err, counters, h
     rnd : (P, 3, n) float64 scratch; reborn : (P,) bool scratch
     work : (P, rows, block) float64 scratch for the error kernel
 
+    With ``initialize``, first evaluate the starting positions and make them the
+    personal bests, the best of them (lowest index on ties) the global best and its
+    error ``history[0]``.
+
     Returns
     -------
     int
@@ -64,6 +68,23 @@ def pso_iterate(pos, vel, err, best_pos, best_err, gbest, gbest_err, counters, h
     """
     n_particles, n = pos.shape
     width = hi - lo
+    if initialize:
+        for i in prange(n_particles):
+            err[i] = _error(pos[i], lam, xb, tb, n_samples, sizes, hidden, output, loss,
+                            penalty_mask, work[i])
+            best_err[i] = err[i]
+            for j in range(n):
+                best_pos[i, j] = pos[i, j]
+        first = 0
+        for i in range(1, n_particles):
+            if best_err[i] < best_err[first]:
+                first = i
+        gbest_err[0] = best_err[first]
+        for j in range(n):
+            gbest[j] = best_pos[first, j]
+        history[0] = gbest_err[0]
+        if gbest_err[0] <= target:
+            return HIT_TARGET
     for _ in range(n_iter):
         for i in range(n_particles):
             for j in range(n):

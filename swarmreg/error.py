@@ -101,6 +101,10 @@ class Objective:
 
     def terms(self, thetas):
         """Data error ``D`` and penalty sum ``P`` of each row of a validated (P, n_params) stack."""
+        if thetas.shape[0] == 1:  # the serial kernels: cheaper to load than the parallel one
+            theta = thetas[0]
+            data = _kernels.data_error(theta, *self.kernel_args, self.scratch(1)[0])
+            return np.array([data]), np.array([_kernels.penalty(theta, self.penalty_mask)])
         data = np.empty(thetas.shape[0])
         pen = np.empty(thetas.shape[0])
         _kernels.swarm_error(

@@ -3,7 +3,6 @@
 import time
 
 import numpy as np
-from scipy.optimize import minimize
 
 from ._loop import check_seed
 from ._validation import check_int, check_real, check_theta
@@ -49,6 +48,8 @@ def train_lbfgs(network, X, y, *, lam=0.0, loss="mse", include_biases=False, the
         ``trainer="lbfgs"``; ``history[k]`` = E after iteration k; ``stop_reason``
         ``"converged"``, ``"max_iter"``, ``"callback"`` or ``"failed: <scipy's message>"``.
     """
+    from scipy.optimize import minimize  # imported here: it doubles `import swarmreg`'s time
+
     obj = Objective.build(network, X, y, lam, loss=loss, include_biases=include_biases)
     seed = check_seed(seed)
     theta = (network.initial_theta(seed) if theta0 is None

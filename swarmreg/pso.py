@@ -140,25 +140,14 @@ def train_pso(network, X, y, *, lam=0.0, loss="mse", include_biases=False, swarm
     data_args = (*obj.kernel_args, obj.penalty_mask, obj.scratch(P))
     hyper = (inertia, c1, c2, lo, hi, v_max, death_prob, topology == "ring", target, patience)
 
-    def iterate(steps):
+    def iterate(steps, initialize=False):
         return _pso_kernel.pso_iterate(pos, vel, err, best_pos, best_err, gbest, gbest_err,
-                                       counters, history, rnd, reborn, rng, steps, obj.lam,
-                                       *data_args, *hyper)
+                                       counters, history, rnd, reborn, rng, initialize, steps,
+                                       obj.lam, *data_args, *hyper)
 
-    # Compile (or load from the cache) before the clock starts: elapsed is training time.
-    obj.terms(pos[:0])
-    iterate(0)
-
+    iterate(0)  # compile (or load from the cache) before the clock starts
     start = time.perf_counter()
-    data, pen = obj.terms(pos)
-    err[:] = data + obj.penalty_term(pen)  # the kernel's operations, so the kernel's bits
-    err[~np.isfinite(err)] = np.inf
-    best_pos[:], best_err[:] = pos, err
-    first = int(np.argmin(best_err))
-    gbest[:], gbest_err[0] = best_pos[first], best_err[first]
-    history[0] = gbest_err[0]
-
-    code = _pso_kernel.HIT_TARGET if gbest_err[0] <= target else _pso_kernel.RAN_OUT
+    code = iterate(0, initialize=True)
     stop_reason = drive(iterate, max_iter, counters, code, _STOP_REASONS, callback=callback,
                         report=lambda: (float(gbest_err[0]), gbest.copy()), bar=bar)
     elapsed = time.perf_counter() - start

@@ -1,7 +1,6 @@
 """Closed-form minimizer of E for a network with no hidden layer and identity output."""
 
 import numpy as np
-import scipy.linalg
 
 from ._validation import as_float_matrix, check_lam, encode_targets
 
@@ -51,6 +50,8 @@ def ridge_closed_form(X, y, lam, include_biases=False):
 
 def _solve(A, T, lam):
     """argmin_B (1/N)‖A B − T‖² + λ‖B‖² for every column of T."""
+    import scipy.linalg  # imported here to keep `import swarmreg` light
+
     N = A.shape[0]
     if lam == 0.0:
         return scipy.linalg.lstsq(A, T)[0]

@@ -16,7 +16,7 @@ import warnings
 
 import numpy as np
 
-from _common import (LAM, fmt, iterations_for, load_data, numba_threads, optional_import, ratio,
+from _common import (LAM, ForeignLoad, fmt, iterations_for, load_data, numba_threads, optional_import, ratio,
                      stats, table)
 
 LR = 0.01
@@ -77,14 +77,16 @@ def run(cfg, notes):
             E_sk = iterations_for(sklearn_epoch(X, y, bs_sk(len(X)), 3, seed=10_000), cfg.target,
                                   3 if cfg.quick else 10, 5000)
         t_sr, t_sk = [], []
-        for r in range(cfg.repeats):  # interleaved, so that load from elsewhere hits both
-            t_sr.append(swarmreg_epoch(net, X, y, bs_sr, E_sr, seed=r))
-            if sk is not None:
-                t_sk.append(sklearn_epoch(X, y, bs_sk(len(X)), E_sk, seed=r))
+        with ForeignLoad() as load:
+            for r in range(cfg.repeats):  # interleaved, so that load from elsewhere hits both
+                t_sr.append(swarmreg_epoch(net, X, y, bs_sr, E_sr, seed=r))
+                if sk is not None:
+                    t_sk.append(sklearn_epoch(X, y, bs_sk(len(X)), E_sk, seed=r))
         s_sr = stats(t_sr, 1e3)
         s_sk = stats(t_sk, 1e3) if t_sk else None
         results.append({
             "mode": label, "data": "iris", "layers": [4, 7, 3], "n_items": len(X),
+            "foreign_cores": load.cores,
             "swarmreg": {"ms_per_epoch": s_sr, "epochs": E_sr, "numba_threads": numba_threads()},
             "sklearn": None if s_sk is None else {"ms_per_epoch": s_sk, "epochs": E_sk,
                                                   "batch_size": bs_sk(len(X))},

@@ -19,7 +19,7 @@ import warnings
 
 import numpy as np
 
-from _common import (C1, C2, INERTIA, LAM, blas_threads, call_in_subprocess, fmt, forward_flops,
+from _common import (C1, C2, INERTIA, LAM, ForeignLoad, blas_threads, call_in_subprocess, fmt, forward_flops,
                      iterations_for, load_data, note, numba_threads, one_hot, optional_import,
                      ratio, scratch_cwd, stats, table)
 
@@ -235,9 +235,10 @@ def measure_swarmreg(cases, repeats):
         X, y = load_data(case["data"])
         net = sr.Network(case["layers"])
         swarmreg_pso(net, X, y, case["particles"], min(case["iterations"], 5), seed=10_000)
-        times = [swarmreg_pso(net, X, y, case["particles"], case["iterations"], seed=r)
-                 for r in range(repeats)]
-        out.append(stats(times, 1e3))
+        with ForeignLoad() as load:
+            times = [swarmreg_pso(net, X, y, case["particles"], case["iterations"], seed=r)
+                     for r in range(repeats)]
+        out.append({**stats(times, 1e3), "foreign_cores": load.cores})
     return {"numba_threads": numba_threads(), "results": out}
 
 
@@ -349,7 +350,6 @@ def run(cfg, notes):
 
     ps = optional_import("pyswarms", notes, "the PySwarms columns of the PSO benchmark")
     sk = optional_import("sklearn", notes, "the digits cases (the data comes from scikit-learn)")
-    warnings.filterwarnings("ignore", module="pyswarms")
 
     sizes = (256, 512, 1024) if cfg.quick else (512, 1024, 2048)
     peak = matmul_peak(sizes, 3 if cfg.quick else 5)
@@ -358,10 +358,14 @@ def run(cfg, notes):
     if peak1 is None:
         note(notes, peak["one_thread_note"])
 
+    # --quick drops the costliest case (digits, 100 particles: ~0.3 s per NumPy iteration).
+    cases = [c for c in CASES if not (cfg.quick and c[0] == "digits" and c[2] == 100)]
+    if sk is None:
+        cases = [c for c in cases if c[0] != "digits"]
+    # Memory is measured once, on the largest digits case (or none without scikit-learn).
+    memory_case = max((c for c in cases if c[0] == "digits"), key=lambda c: c[2], default=None)
     results, pending = [], []
-    for data, layers, P in CASES:
-        if data == "digits" and sk is None:
-            continue
+    for data, layers, P in cases:
         X, y = load_data(data)
         net = sr.Network(layers)
         f = NumpySwarmError(net, X, y, LAM)
@@ -374,11 +378,12 @@ def run(cfg, notes):
         lo = 2 if cfg.quick else 10
         M = iterations_for(max(est), cfg.target, lo, 2000)
         t_sr, t_np, t_ps = [], [], []
-        for r in range(cfg.repeats):
-            t_sr.append(swarmreg_pso(net, X, y, P, M, seed=r))
-            t_np.append(numpy_pso(f, net.n_params, P, M, seed=r))
-            if ps is not None:
-                t_ps.append(pyswarms_pso(ps, f, net.n_params, P, M, seed=r))
+        with ForeignLoad() as load:
+            for r in range(cfg.repeats):
+                t_sr.append(swarmreg_pso(net, X, y, P, M, seed=r))
+                t_np.append(numpy_pso(f, net.n_params, P, M, seed=r))
+                if ps is not None:
+                    t_ps.append(pyswarms_pso(ps, f, net.n_params, P, M, seed=r))
         s_sr, s_np = stats(t_sr, 1e3), stats(t_np, 1e3)
         s_ps = stats(t_ps, 1e3) if ps is not None else None
         sec = s_sr["median"] / 1e3
@@ -386,7 +391,7 @@ def run(cfg, notes):
         results.append({
             "name": case_name(data, layers, P), "data": data, "layers": list(layers),
             "particles": P, "n_items": len(X), "n_params": net.n_params, "iterations": M,
-            "verify_max_rel_diff": rel,
+            "verify_max_rel_diff": rel, "foreign_cores": load.cores,
             "swarmreg": {"ms_per_iter": s_sr, "numba_threads": numba_threads()},
             "numpy": {"ms_per_iter": s_np, "blas_threads": blas_threads()},
             "pyswarms": None if s_ps is None else {"ms_per_iter": s_ps,
@@ -399,7 +404,7 @@ def run(cfg, notes):
             "share_of_peak": flops / sec / 1e9 / peak2,
         })
         pending.append({"data": data, "layers": list(layers), "particles": P, "iterations": M})
-        if data == "digits" and P == max(p for d, _, p in CASES if d == "digits"):
+        if (data, layers, P) == memory_case:
             results[-1]["memory"] = memory(ps, net, X, y, f, P, 3 if cfg.quick else 10)
 
     # One subprocess for all 1-thread runs: its start-up and cache load are paid once.
@@ -421,15 +426,17 @@ def _tables(results, peak, have_ps):
         ms = lambda key: r[key]["ms_per_iter"]["median"] if r.get(key) else None  # noqa: E731
         rows.append([r["name"], r["iterations"], fmt(ms("swarmreg")), fmt(ms("swarmreg_1thread")),
                      fmt(r["thread_speedup"], 2), fmt(ms("numpy")), fmt(ms("pyswarms")),
-                     fmt(r["speedup_vs_numpy"], 2), fmt(r["speedup_vs_pyswarms"], 2)])
+                     fmt(r["speedup_vs_numpy"], 2), fmt(r["speedup_vs_pyswarms"], 2),
+                     fmt(r["foreign_cores"], 2)])
     t1 = table(
         "PSO: milliseconds per iteration (median)",
         ["case", "iters", f"swarmreg ({th} thr)", "swarmreg (1 thr)", "thread speedup",
-         "NumPy", "PySwarms", "× vs NumPy", "× vs PySwarms"],
+         "NumPy", "PySwarms", "× vs NumPy", "× vs PySwarms", "other load"],
         rows,
         "× = peer's time / swarmreg's time (>1: swarmreg is faster), same run, same iterations. "
         "NumPy and PySwarms share one batched NumPy evaluator (checked against "
-        "sr.regularized_error to 1e-10) and use every BLAS thread."
+        "sr.regularized_error to 1e-10) and use every BLAS thread. Other load = cores kept "
+        "busy by other processes meanwhile (0 on a quiet machine)."
         + ("" if have_ps else " PySwarms not installed: its columns are empty."))
     p2 = peak["all_threads"]["best_gflops"]
     p1 = peak["one_thread"]["best_gflops"] if peak["one_thread"] else None

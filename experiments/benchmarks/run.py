@@ -40,6 +40,8 @@ import _common  # noqa: E402
 
 BENCHMARKS = ("pso", "backprop", "scaling", "startup")
 DEFAULT_OUT = BENCH_DIR / "results"
+#: Average cores kept busy by other processes above which a benchmark gets a warning.
+BUSY = 0.25
 
 
 def parse_args(argv=None):
@@ -95,13 +97,14 @@ def main(argv=None):
     cfg = _common.Config(quick=args.quick)
     names = [n for n in BENCHMARKS if not args.only or n in args.only]
     out_path = args.out / "latest.json"
-    notes, results, wall, tables, failed = [], {}, {}, {}, []
+    notes, results, wall, tables, failed, foreign = [], {}, {}, {}, [], {}
 
     start = time.perf_counter()
     env = _common.environment()
     env["git"] = _git_state()
     env["env_vars"] = {k: os.environ.get(k) for k in (
-        "NUMBA_NUM_THREADS", "NUMBA_CACHE_DIR", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+        "NUMBA_NUM_THREADS", "NUMBA_THREADING_LAYER", "NUMBA_CACHE_DIR", "OMP_NUM_THREADS",
+        "OMP_WAIT_POLICY", "OPENBLAS_NUM_THREADS",
         "MKL_NUM_THREADS")}
     env["load_average_start"] = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
     v = env["versions"]
@@ -114,8 +117,9 @@ def main(argv=None):
     for name in names:
         t0 = time.perf_counter()
         try:
-            module = __import__(name)
-            res, tabs = module.run(cfg, notes)
+            with _common.ForeignLoad() as load:
+                module = __import__(name)
+                res, tabs = module.run(cfg, notes)
         except Exception:  # one broken benchmark should not lose the others' results
             failed.append(name)
             err = traceback.format_exc()
@@ -124,8 +128,13 @@ def main(argv=None):
             continue
         finally:
             wall[name] = time.perf_counter() - t0
-        results[name], tables[name] = res, tabs
-        print("\n\n".join(tabs) + f"\n\n({name}: {wall[name]:.0f} s)\n", flush=True)
+        results[name], tables[name], foreign[name] = res, tabs, load.cores
+        busy = "" if load.cores is None else f"; other processes kept {load.cores:.2f} cores busy"
+        print("\n\n".join(tabs) + f"\n\n({name}: {wall[name]:.0f} s{busy})\n", flush=True)
+        if load.cores is not None and load.cores > BUSY:
+            _common.note(notes, f"{name}: other processes kept {load.cores:.2f} of "
+                                f"{os.cpu_count()} cores busy during this benchmark; its "
+                                f"timings, 2-thread ones above all, are inflated and noisy.")
 
     env["load_average_end"] = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
     env["numba_threading_layer"] = _common._threading_layer()
@@ -139,6 +148,7 @@ def main(argv=None):
         "notes": notes,
         "failed": failed,
         "wall_s": wall,
+        "foreign_cores": foreign,
         "total_wall_s": time.perf_counter() - start,
         "benchmarks": results,
         "tables_markdown": {k: "\n\n".join(t) for k, t in tables.items()},

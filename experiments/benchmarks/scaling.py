@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from _common import fmt, iterations_for, load_data, numba_threads, stats, table
+from _common import ForeignLoad, fmt, iterations_for, load_data, numba_threads, stats, table
 from pso import measure_swarmreg, measure_swarmreg_1thread, swarmreg_pso
 
 SERIES = [
@@ -40,9 +40,10 @@ def _point(data, layers, particles, cfg):
     net = sr.Network(layers)
     est = swarmreg_pso(net, X, y, particles, 3, seed=10_000)
     M = iterations_for(est, cfg.target, 2 if cfg.quick else 5, 5000)
-    times = [swarmreg_pso(net, X, y, particles, M, seed=r) for r in range(cfg.repeats)]
+    with ForeignLoad() as load:
+        times = [swarmreg_pso(net, X, y, particles, M, seed=r) for r in range(cfg.repeats)]
     return {"iterations": M, "n_params": net.n_params, "n_items": len(X),
-            "ms_per_iter": stats(times, 1e3)}
+            "ms_per_iter": stats(times, 1e3), "foreign_cores": load.cores}
 
 
 def run(cfg, notes):
@@ -58,13 +59,17 @@ def run(cfg, notes):
             x = p["n_params"] if name == "parameters" else h_or_x
             pts.append({"x": x, "data": data, "layers": list(layers), "particles": P, **p})
             detail.append([name, f"{data} {'-'.join(map(str, layers))}, P={P}", x, p["iterations"],
-                           fmt(p["ms_per_iter"]["median"])])
+                           fmt(p["ms_per_iter"]["median"]), fmt(p["foreign_cores"], 2)])
         x = np.array([p["x"] for p in pts], dtype=float)
         t = np.array([p["ms_per_iter"]["median"] for p in pts])
-        b, a = np.polyfit(x, t, 1)
+        # Weights 1/t: the x values span decades, and an unweighted fit would let the
+        # largest point alone set the intercept (it came out negative while developing).
+        # Weighted, every point counts by its relative miss, so ``a`` is the cost the
+        # small configurations actually show.
+        b, a = np.polyfit(x, t, 1, w=1.0 / t)
         # How well a straight line describes the series: the largest miss relative to
         # the measured time (a large value means "not linear", e.g. too few particles to
-        # keep both threads busy).
+        # keep both threads busy, or the data leaving the caches).
         worst = float(np.max(np.abs(a + b * x - t) / t))
         results[name] = {"x": xlabel, "points": pts, "fixed_ms": float(a),
                          "slope_ms_per_unit": float(b), "worst_rel_residual": worst}
@@ -88,11 +93,12 @@ def run(cfg, notes):
     results["threads"] = threads
 
     t_fit = table(
-        "Scaling: swarmreg ms per PSO iteration = a + b·x (median times, least squares)",
+        "Scaling: swarmreg ms per PSO iteration = a + b·x (median times, relative least squares)",
         ["series", "x", "fixed cost a (ms)", "slope b", "worst relative miss"],
         rows,
         f"{results['numba_threads']} Numba threads. Points below.")
-    t_pts = table("Scaling: measured points", ["series", "case", "x", "iters", "ms/iter"], detail)
+    t_pts = table("Scaling: measured points", ["series", "case", "x", "iters", "ms/iter",
+                                                  "other load"], detail)
     t_thr = table(
         "Scaling: threads, Iris 4-7-3",
         ["particles", "iters", f"ms/iter ({many['numba_threads']} thr)", "ms/iter (1 thr)",

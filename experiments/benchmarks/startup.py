@@ -59,13 +59,15 @@ def run(cfg, notes):
     With ``--quick`` the cold (compiling) calls are skipped — each takes tens of
     seconds — and the cached calls use the environment's own Numba cache.
     """
-    _run("import")  # warm-up: puts Python, NumPy, Numba and swarmreg in the OS file cache
-    imports = [_run("import")["import"] for _ in range(cfg.repeats)]
-    results = {"import_s": stats(imports)}
-    rows = [["`import swarmreg`", fmt(results["import_s"]["median"]), "-"]]
     if cfg.quick:
+        # Each first-call run also reports its import time: no separate import runs.
         note(notes, "--quick: cold first calls (empty Numba cache, compiling for tens of "
                     "seconds each) are not measured; cached calls use the default cache.")
+        imports = []
+    else:
+        _run("import")  # warm-up: puts Python, NumPy, Numba and swarmreg in the OS file cache
+        imports = [_run("import")["import"] for _ in range(cfg.repeats)]
+    results, rows = {}, []
     for fn in FUNCTIONS:
         cold, cached, threads = [], [], None
         if cfg.quick:
@@ -73,6 +75,7 @@ def run(cfg, notes):
             for _ in range(cfg.repeats):
                 out = _run(fn)
                 cached.append(out["first_call"])
+                imports.append(out["import"])
                 threads = out["numba_threads"]
         else:
             # Pairs: a cold call fills a fresh folder, then a cached call reads it.
@@ -90,6 +93,8 @@ def run(cfg, notes):
                        "cache": "default" if cfg.quick else "fresh NUMBA_CACHE_DIR per pair"}
         rows.append([f"first `{fn}` call", fmt(results[fn]["cached_first_call_s"]["median"]),
                      fmt(results[fn]["cold_first_call_s"]["median"]) if cold else "-"])
+    results["import_s"] = stats(imports)
+    rows.insert(0, ["`import swarmreg`", fmt(results["import_s"]["median"]), "-"])
     tab = table(
         "Start-up: seconds, each in a fresh process (median)",
         ["measure", "cached / warm", "empty Numba cache (compiles)"],
