@@ -1,7 +1,8 @@
 """Jitted back-propagation: the gradient of the data error over a batch of items.
 
 Items are processed one at a time (sample-major), which is what online learning
-needs.  Per item, ``acts`` holds the outputs of layers 1..L (the last layer's
+needs; they are read as ``X[item, k]`` rather than through row views, which would
+cost a reference-count update each.  Per item, ``acts`` holds the outputs of layers 1..L (the last layer's
 pre-activations, the logits) and ``deltas`` the matching ``∂loss_i/∂z``; both are
 flat buffers of length ``Σ_{l ≥ 1} d_l`` allocated once by the caller.
 """
@@ -14,8 +15,8 @@ from ._kernels import _JIT, IDENTITY, MSE, RELU, SOFTMAX, TANH, _softplus
 
 
 @njit(**_JIT)
-def _item_forward(theta, x, sizes, hidden, acts):
-    """Forward one item; ``acts`` receives every layer's output (logits for the last)."""
+def _item_forward(theta, X, item, sizes, hidden, acts):
+    """Forward ``X[item]``; ``acts`` receives every layer's output (logits for the last)."""
     n_layers = sizes.shape[0] - 1
     off = 0
     a0 = 0
@@ -27,7 +28,7 @@ def _item_forward(theta, x, sizes, hidden, acts):
         for j in range(d_out):
             acts[a0 + j] = theta[b_off + j]
         for i in range(d_in):
-            ai = x[i] if l == 0 else acts[prev + i]
+            ai = X[item, i] if l == 0 else acts[prev + i]
             w0 = off + i * d_out
             for j in range(d_out):
                 acts[a0 + j] += ai * theta[w0 + j]
@@ -46,7 +47,7 @@ def _item_forward(theta, x, sizes, hidden, acts):
 
 
 @njit(**_JIT)
-def _output_delta(t, out0, n_out, output, loss, acts, deltas):
+def _output_delta(T, item, out0, n_out, output, loss, acts, deltas):
     """Loss of one item and ``deltas[out0 + k] = ∂loss/∂z_k`` from the logits ``acts[out0:]``.
 
     MSE ``Σ_k (y_k − t_k)²``: identity ``δ = 2(y − t)``; logistic ``δ = 2(y − t)·y(1 − y)``;
@@ -69,22 +70,22 @@ def _output_delta(t, out0, n_out, output, loss, acts, deltas):
         if loss == MSE:
             ry = 0.0
             for k in range(n_out):
-                r = deltas[out0 + k] - t[k]
+                r = deltas[out0 + k] - T[item, k]
                 total += r * r
                 ry += r * deltas[out0 + k]
             for k in range(n_out):
                 y = deltas[out0 + k]
-                deltas[out0 + k] = 2.0 * y * ((y - t[k]) - ry)
+                deltas[out0 + k] = 2.0 * y * ((y - T[item, k]) - ry)
         else:
             t_sum = 0.0
             for k in range(n_out):
-                t_sum += t[k]
-                total -= t[k] * (acts[out0 + k] - lse)
+                t_sum += T[item, k]
+                total -= T[item, k] * (acts[out0 + k] - lse)
             for k in range(n_out):
-                deltas[out0 + k] = deltas[out0 + k] * t_sum - t[k]
+                deltas[out0 + k] = deltas[out0 + k] * t_sum - T[item, k]
     elif output == IDENTITY:
         for k in range(n_out):
-            r = acts[out0 + k] - t[k]
+            r = acts[out0 + k] - T[item, k]
             total += r * r
             deltas[out0 + k] = 2.0 * r
     else:  # LOGISTIC
@@ -92,17 +93,17 @@ def _output_delta(t, out0, n_out, output, loss, acts, deltas):
             zk = acts[out0 + k]
             y = 1.0 / (1.0 + math.exp(-zk))
             if loss == MSE:
-                r = y - t[k]
+                r = y - T[item, k]
                 total += r * r
                 deltas[out0 + k] = 2.0 * r * y * (1.0 - y)
             else:
-                total += t[k] * _softplus(-zk) + (1.0 - t[k]) * _softplus(zk)
-                deltas[out0 + k] = y - t[k]
+                total += T[item, k] * _softplus(-zk) + (1.0 - T[item, k]) * _softplus(zk)
+                deltas[out0 + k] = y - T[item, k]
     return total
 
 
 @njit(**_JIT)
-def _item_backward(theta, x, sizes, hidden, acts, deltas, grad):
+def _item_backward(theta, X, item, sizes, hidden, acts, deltas, grad):
     """Add one item's ``∂loss/∂θ`` to ``grad``, given its forward pass and output delta."""
     n_layers = sizes.shape[0] - 1
     # Start offsets of each layer's parameters and activations, walked backwards.
@@ -117,7 +118,7 @@ def _item_backward(theta, x, sizes, hidden, acts, deltas, grad):
         prev = a0 - d_in  # activations of layer l − 1 (unused for l = 0: x is the input)
         b_off = off + d_in * d_out
         for i in range(d_in):
-            ai = x[i] if l == 0 else acts[prev + i]
+            ai = X[item, i] if l == 0 else acts[prev + i]
             w0 = off + i * d_out
             for j in range(d_out):
                 grad[w0 + j] += ai * deltas[a0 + j]
@@ -153,9 +154,9 @@ def batch_gradient(theta, X, T, order, start, m, sizes, hidden, output, loss, ac
     total = 0.0
     for r in range(start, start + m):
         i = order[r]
-        _item_forward(theta, X[i], sizes, hidden, acts)
-        total += _output_delta(T[i], out0, n_out, output, loss, acts, deltas)
-        _item_backward(theta, X[i], sizes, hidden, acts, deltas, grad)
+        _item_forward(theta, X, i, sizes, hidden, acts)
+        total += _output_delta(T, i, out0, n_out, output, loss, acts, deltas)
+        _item_backward(theta, X, i, sizes, hidden, acts, deltas, grad)
     for j in range(grad.shape[0]):
         grad[j] /= m
     return total / m
