@@ -273,8 +273,8 @@ def environment():
         "cpu_count": os.cpu_count(),
         "platform": platform.platform(),
         "python": platform.python_version(),
-        "versions": {m: _version(m) for m in
-                     ("swarmreg", "numpy", "numba", "scipy", "sklearn", "pyswarms", "threadpoolctl")},
+        "versions": {m: _version(m) for m in ("swarmreg", "numpy", "numba", "scipy", "sklearn",
+                                              "pyswarms", "threadpoolctl")},
         "numba_threads_default": numba_threads(),
         "numba_threading_layer": _threading_layer(),
         "blas": blas,

@@ -14,10 +14,9 @@ from __future__ import annotations
 import time
 import warnings
 
-import numpy as np
 
-from _common import (LAM, ForeignLoad, fmt, iterations_for, load_data, numba_threads, optional_import, ratio,
-                     stats, table)
+from _common import (LAM, ForeignLoad, fmt, iterations_for, load_data, numba_threads,
+                     optional_import, ratio, stats, table)
 
 LR = 0.01
 #: (label, swarmreg batch_size, scikit-learn batch_size as a function of N)

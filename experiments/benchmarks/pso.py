@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import time
 import tracemalloc
-import warnings
 
 import numpy as np
 
-from _common import (C1, C2, INERTIA, LAM, ForeignLoad, blas_threads, call_in_subprocess, fmt, forward_flops,
-                     iterations_for, load_data, note, numba_threads, one_hot, optional_import,
-                     ratio, scratch_cwd, stats, table)
+from _common import (C1, C2, INERTIA, LAM, ForeignLoad, blas_threads, call_in_subprocess, fmt,
+                     forward_flops, iterations_for, load_data, note, numba_threads, one_hot,
+                     optional_import, ratio, scratch_cwd, stats, table)
 
 LO, HI = -10.0, 10.0  # swarmreg's default box, given to every peer
 
@@ -451,7 +450,7 @@ def _tables(results, peak, have_ps):
         rows,
         f"Forward GFLOP/s = P·N·Σ2·d_in·d_out / time per iteration (matrix products only). "
         f"Float64 np.matmul peak in this run: {fmt(p2)} GFLOP/s with "
-        f"{peak['blas_threads']} BLAS threads, {fmt(p1)} GFLOP/s with 1 "
+        f"{peak['blas_threads'] or 'all'} BLAS threads, {fmt(p1)} GFLOP/s with 1 "
         f"(best of sizes {', '.join(peak['all_threads']['gflops_by_size'])}).")
     tables = [t1, t2]
     mem = next((r["memory"] for r in results if "memory" in r), None)

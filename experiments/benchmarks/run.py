@@ -28,7 +28,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -37,6 +36,8 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR))  # the benchmark modules import each other by name
 
 import _common  # noqa: E402
+
+from swarmreg._io import atomic_write  # noqa: E402
 
 BENCHMARKS = ("pso", "backprop", "scaling", "startup")
 DEFAULT_OUT = BENCH_DIR / "results"
@@ -57,23 +58,8 @@ def parse_args(argv=None):
 
 
 def write_json_atomic(path, data):
-    """Write JSON through a temporary file in the same folder and ``os.replace``.
-
-    A reader (or a run interrupted half-way) sees the previous file or the new one,
-    never a truncated one.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(data, fh, indent=1)
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write JSON atomically: a reader sees the previous file or the new one, never half."""
+    atomic_write(path, json.dumps(data, indent=1) + "\n")
 
 
 def _git_state():
