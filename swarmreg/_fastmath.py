@@ -22,6 +22,8 @@ import math
 import numpy as np
 from numba import njit
 
+#: Options of every swarmreg kernel: cached compilation, NumPy's division semantics
+#: (no ZeroDivisionError check, so divisions vectorize) and no GIL.
 _JIT = dict(cache=True, error_model="numpy", nogil=True)
 
 _INV_LN2 = 1.4426950408889634

@@ -23,7 +23,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from ._fastmath import exp_rows, tanh_rows
+from ._fastmath import _JIT, exp_rows, tanh_rows
 
 # Activation codes shared with network.py (logistic is both a hidden and an output code).
 TANH, RELU, LOGISTIC = 0, 1, 2
@@ -36,7 +36,6 @@ MSE, CROSS_ENTROPY = 0, 1
 #: 4-7-3 (120 items, one block), 128 was ~5% faster than 64 and than 256.
 BLOCK = 128
 
-_JIT = dict(cache=True, error_model="numpy", nogil=True)
 
 
 def block_size(n_samples):
