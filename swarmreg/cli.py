@@ -14,6 +14,8 @@ import sys
 
 import numpy as np
 
+from .sweep import SweepError
+
 __all__ = ["main"]
 
 
@@ -225,6 +227,9 @@ def main(argv=None):
     except (UsageError, ValueError, TypeError, ImportError, OSError) as exc:
         print(f"swarmreg {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except SweepError as exc:  # cells failed: not a usage mistake, the tracebacks were logged
+        print(f"swarmreg {args.command}: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(f"swarmreg {args.command}: interrupted; finished cells are saved", file=sys.stderr)
         return 130

@@ -5,7 +5,7 @@ Each finished cell is one JSON file ``<out>/cells/<key>.json``, written atomical
 interrupted sweep loses at most the cells in flight and never leaves half a
 record.  Re-running the same sweep skips every cell whose record is intact; a
 record that does not parse or whose checksum does not match is moved aside to
-``<key>.json.corrupt`` (never deleted) and its cell runs again.
+``<key>.json.<time>.<pid>.corrupt`` (never deleted) and its cell runs again.
 
 Executors are ``concurrent.futures`` executors: a ``ProcessPoolExecutor`` by
 default, or ``dask.distributed``'s own ``Client.get_executor()`` for a cluster
@@ -36,7 +36,11 @@ def _canonical(obj):
 
 
 def cell_key(experiment, config, seed):
-    """Stable identifier of a cell: a hash of its experiment, configuration and seed."""
+    """Stable identifier of a cell: a hash of its experiment, configuration and seed.
+
+    The hash is of the exact JSON text, so ``{"lam": 0}`` and ``{"lam": 0.0}`` are different
+    cells: build grids with one type per field (the experiments call ``float()``).
+    """
     return hashlib.sha256(_canonical([experiment, config, seed]).encode()).hexdigest()[:20]
 
 
@@ -111,7 +115,9 @@ def _limit_threads():
 
 def _run_cell(task, config, seed):
     start = time.perf_counter()
-    metrics = task(config, seed)
+    # The JSON round trip raises here, in the worker, for metrics that cannot be stored,
+    # so such a cell fails on its own instead of stopping the sweep.
+    metrics = json.loads(_canonical(task(config, seed)))
     return metrics, time.perf_counter() - start
 
 
@@ -197,7 +203,8 @@ def run_sweep(task, cells, out_dir, *, scheduler=None, workers=None, progress=Tr
             if isinstance(record, dict):
                 records[cell.key] = record
                 continue
-            path.replace(path.with_name(path.name + ".corrupt"))
+            aside = path.with_name(f"{path.name}.{time.strftime('%Y%m%dT%H%M%S')}.{os.getpid()}.corrupt")
+            path.replace(aside)
             summary.corrupt.append(path.name)
             log(f"corrupt record {path.name} ({record}): moved aside, the cell runs again")
         todo.append(cell)

@@ -102,3 +102,16 @@ def test_help_lists_every_command(capsys):
     out = capsys.readouterr().out
     for command in ("demo", "train", "sweep", "lambda"):
         assert command in out
+
+
+def test_failed_cells_end_in_one_line_and_exit_code_1(tmp_path, capsys, monkeypatch):
+    import swarmreg.experiments as experiments
+    from swarmreg.sweep import SweepError
+
+    def failing(*args, **kwargs):
+        raise SweepError("2 of 12 cells failed")
+
+    monkeypatch.setattr(experiments, "run_experiment", failing)
+    assert main(["sweep", "ridge_check", "--quick", "--out", str(tmp_path), "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    assert err.strip() == "swarmreg sweep: 2 of 12 cells failed"

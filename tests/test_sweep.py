@@ -118,3 +118,29 @@ def test_dask_local_cluster_matches_the_local_pool(tmp_path):
 
     assert strip(dask) == strip(local)
     assert [r["key"] for r in dask] == [r["key"] for r in local]
+
+
+def bad_metrics(config, seed):
+    import numpy as np
+
+    return {"value": np.int64(seed)}  # not JSON-serializable
+
+
+def test_unstorable_metrics_fail_their_cell_only(tmp_path):
+    for workers in (1, 2):
+        with pytest.raises(SweepError, match="6 of 6 cells failed"):
+            run_sweep(bad_metrics, grid(), tmp_path / str(workers), workers=workers, progress=False,
+                      log=quiet)
+
+
+def test_records_are_readable_by_others_and_corruptions_kept_apart(tmp_path):
+    cells = grid(2)
+    run_sweep(sweep_tasks.square, cells, tmp_path, workers=1, progress=False, log=quiet)
+    path = tmp_path / "cells" / f"{cells[0].key}.json"
+    assert path.stat().st_mode & 0o044  # group/other may read (umask permitting)
+    for text in ("first", "second"):
+        path.write_text(text)
+        run_sweep(sweep_tasks.square, cells, tmp_path, workers=1, progress=False, log=quiet)
+        time.sleep(1.1)  # the aside name has a one-second timestamp
+    kept = sorted(p.read_text() for p in (tmp_path / "cells").glob("*.corrupt"))
+    assert kept == ["first", "second"]
