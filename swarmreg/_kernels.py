@@ -21,7 +21,7 @@ taken in a fixed order, so an error value does not depend on the thread count.
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import get_thread_id, njit, prange
 
 from ._fastmath import _JIT, exp_rows, tanh_rows
 
@@ -69,9 +69,9 @@ def to_blocks(A, block=None):
     return np.ascontiguousarray(padded.reshape(n_blocks, block, d).transpose(0, 2, 1)), block, n
 
 
-def scratch(n_rows, sizes, block):
-    """Scratch buffers for ``n_rows`` concurrent evaluations: ``(n_rows, 2·maxw + 3, block)``."""
-    return np.empty((n_rows, 2 * int(max(sizes[1:])) + 3, block))
+def scratch(n_buffers, sizes, block):
+    """Scratch for ``n_buffers`` concurrent evaluations: ``(n_buffers, 2·maxw + 3, block)``."""
+    return np.empty((n_buffers, 2 * int(max(sizes[1:])) + 3, block))
 
 
 @njit(**_JIT)
@@ -253,9 +253,13 @@ def penalty(theta, penalty_mask):
 @njit(parallel=True, **_JIT)
 def swarm_error(thetas, xb, tb, n_samples, sizes, hidden, output, loss, penalty_mask, work,
                 data_out, penalty_out):
-    """Data error and penalty ``P(θ)`` of every row of ``thetas`` (one thread per row)."""
+    """Data error and penalty ``P(θ)`` of every row of ``thetas``, rows in parallel.
+
+    ``work`` holds one scratch buffer per Numba thread (see ``_pso_kernel.pso_iterate``).
+    """
     for p in prange(thetas.shape[0]):
-        data_out[p] = data_error(thetas[p], xb, tb, n_samples, sizes, hidden, output, loss, work[p])
+        data_out[p] = data_error(thetas[p], xb, tb, n_samples, sizes, hidden, output, loss,
+                                 work[get_thread_id()])
         penalty_out[p] = penalty(thetas[p], penalty_mask)
 
 

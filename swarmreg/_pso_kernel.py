@@ -8,7 +8,7 @@ when it reports progress, with bit-identical results either way.
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import get_thread_id, njit, prange
 
 from ._kernels import _JIT, data_error, penalty
 
@@ -54,7 +54,10 @@ def pso_iterate(pos, vel, err, best_pos, best_err, gbest, gbest_err, counters, h
     counters : (2,) int64 — [iterations done so far, iterations without improvement]
     history : (max_iter + 1,) float64 — ``history[k]`` = best error after iteration k
     rnd : (P, 3, n) float64 scratch; reborn : (P,) bool scratch
-    work : (P, rows, block) float64 scratch for the error kernel
+    work : (T, rows, block) float64 scratch for the error kernel, one per Numba thread
+        (T = ``numba.config.NUMBA_NUM_THREADS``): a particle's evaluation overwrites
+        what it reads, so which thread's scratch it uses does not change a bit, and T
+        hot buffers stay in cache where P cold ones would not.
 
     With ``initialize``, first evaluate the starting positions and make them the
     personal bests, the best of them (lowest index on ties) the global best and its
@@ -71,7 +74,7 @@ def pso_iterate(pos, vel, err, best_pos, best_err, gbest, gbest_err, counters, h
     if initialize:
         for i in prange(n_particles):
             err[i] = _error(pos[i], lam, xb, tb, n_samples, sizes, hidden, output, loss,
-                            penalty_mask, work[i])
+                            penalty_mask, work[get_thread_id()])
             best_err[i] = err[i]
             for j in range(n):
                 best_pos[i, j] = pos[i, j]
@@ -120,7 +123,7 @@ def pso_iterate(pos, vel, err, best_pos, best_err, gbest, gbest_err, counters, h
 
         for i in prange(n_particles):
             err[i] = _error(pos[i], lam, xb, tb, n_samples, sizes, hidden, output, loss,
-                            penalty_mask, work[i])
+                            penalty_mask, work[get_thread_id()])
             if reborn[i] or err[i] < best_err[i]:
                 best_err[i] = err[i]
                 for j in range(n):

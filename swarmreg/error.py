@@ -6,6 +6,7 @@
 
 from dataclasses import dataclass, replace
 
+import numba
 import numpy as np
 
 from . import _gradient_kernel, _kernels
@@ -70,8 +71,9 @@ class Objective:
         sizes, hidden, output = self.network._codes
         return (self.xb, self.tb, self.n_samples, sizes, hidden, output, LOSS_CODES[self.loss])
 
-    def scratch(self, n_rows):
-        return _kernels.scratch(n_rows, self.network._codes[0], self.block)
+    def scratch(self, n_buffers):
+        """``n_buffers`` scratch buffers for the error kernel (one per thread that may use one)."""
+        return _kernels.scratch(n_buffers, self.network._codes[0], self.block)
 
     def gradient_buffers(self):
         """``(acts, deltas, grad)`` scratch for ``_gradient_kernel.batch_gradient``."""
@@ -107,9 +109,8 @@ class Objective:
             return np.array([data]), np.array([_kernels.penalty(theta, self.penalty_mask)])
         data = np.empty(thetas.shape[0])
         pen = np.empty(thetas.shape[0])
-        _kernels.swarm_error(
-            thetas, *self.kernel_args, self.penalty_mask, self.scratch(thetas.shape[0]), data, pen
-        )
+        _kernels.swarm_error(thetas, *self.kernel_args, self.penalty_mask,
+                             self.scratch(numba.config.NUMBA_NUM_THREADS), data, pen)
         return data, pen
 
 

@@ -3,6 +3,7 @@
 import time
 from collections.abc import Sequence
 
+import numba
 import numpy as np
 
 from . import _pso_kernel
@@ -137,7 +138,7 @@ def train_pso(network, X, y, *, lam=0.0, loss="mse", include_biases=False, swarm
     history = np.empty(max_iter + 1)
     rnd = np.empty((P, 3, n))
     reborn = np.zeros(P, dtype=np.bool_)
-    data_args = (*obj.kernel_args, obj.penalty_mask, obj.scratch(P))
+    data_args = (*obj.kernel_args, obj.penalty_mask, obj.scratch(numba.config.NUMBA_NUM_THREADS))
     hyper = (inertia, c1, c2, lo, hi, v_max, death_prob, topology == "ring", target, patience)
 
     def iterate(steps, initialize=False):
