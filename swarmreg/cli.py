@@ -43,8 +43,7 @@ def _load(data, test_size, seed, standardize, task):
     X_tr, X_te, y_tr, y_te = datasets.train_test_split(X, y, test_size=test_size, seed=seed,
                                                        stratify=task == "classification")
     if standardize:
-        scaler = datasets.Standardizer().fit(X_tr)
-        X_tr, X_te = scaler.transform(X_tr), scaler.transform(X_te)
+        X_tr, X_te = datasets.Standardizer().fit(X_tr).transform_both(X_tr, X_te)
     return X_tr, X_te, y_tr, y_te
 
 

@@ -60,8 +60,7 @@ def iris(test_size=0.2, seed=0, standardize=False):
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=test_size, seed=seed,
                                                         stratify=True)
     if standardize:
-        scaler = Standardizer().fit(X_train)
-        X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+        X_train, X_test = Standardizer().fit(X_train).transform_both(X_train, X_test)
     return X_train, X_test, y_train, y_test
 
 
@@ -144,6 +143,10 @@ class Standardizer:
 
     def fit_transform(self, X):
         return self.fit(X).transform(X)
+
+    def transform_both(self, X_train, X_test):
+        """``(transform(X_train), transform(X_test))``: a split scaled by the fitted part."""
+        return self.transform(X_train), self.transform(X_test)
 
 
 def make_teacher(n_samples, layers, *, task="classification", hidden="tanh", noise=0.0,

@@ -38,8 +38,7 @@ def load(dataset, seed, *, n_train=None, noise=0.0):
         data = load_wine()
         X_tr, X_te, y_tr, y_te = sr.datasets.train_test_split(data.data, data.target, test_size=0.25,
                                                               seed=seed, stratify=True)
-        scaler = sr.datasets.Standardizer().fit(X_tr)
-        X_tr, X_te = scaler.transform(X_tr), scaler.transform(X_te)
+        X_tr, X_te = sr.datasets.Standardizer().fit(X_tr).transform_both(X_tr, X_te)
     else:
         raise ValueError(f"unknown data set {dataset!r}")
     n_classes = int(max(y_tr.max(), y_te.max()) + 1)

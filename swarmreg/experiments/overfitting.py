@@ -11,8 +11,6 @@ start has Σw² in the thousands and 1500 iterations do not bring it near the sm
 weights a large λ asks for.
 """
 
-import numpy as np
-
 import swarmreg as sr
 
 from . import _common
