@@ -3,14 +3,23 @@
 One call runs up to ``n_iter`` synchronous iterations on swarm state owned by the
 caller, so the Python layer can run the whole budget in one call, or in chunks
 when it reports progress, with bit-identical results either way.
+
+Each iteration is one parallel region.  Its tasks are "move and evaluate particle
+i" and, while those run, "draw the next iteration's random numbers" — serially,
+from the one generator, in a fixed order (DESIGN.md §4) — handed out to the
+threads through an atomic counter (``_atomic.fetch_add``), so the thread that draws
+takes fewer particles.  The bests are updated after the region, serially: a ring
+neighbour's best must not change while another particle moves towards it.
 """
 
 import math
 
 import numpy as np
-from numba import get_thread_id, njit, prange
+from numba import njit, prange
 
+from ._atomic import fetch_add
 from ._kernels import _JIT, data_error, penalty
+from ._random import next_double
 
 # Why a call returned.
 RAN_OUT, HIT_TARGET, STALLED = 0, 1, 2
@@ -25,6 +34,53 @@ def _error(theta, lam, xb, tb, n_samples, sizes, hidden, output, loss, penalty_m
     return e if math.isfinite(e) else np.inf
 
 
+@njit(**_JIT)
+def _draw(rng, rnd, reborn, death_prob):
+    """One iteration's random numbers from the PCG64 state ``rng`` (``_random``).
+
+    The fixed order: per particle its r1 row, its r2 row, then (if ``death_prob > 0``)
+    its death draw and, if it dies, its rebirth row.
+    """
+    n_particles, _, n = rnd.shape
+    for i in range(n_particles):
+        for j in range(n):
+            rnd[i, 0, j] = next_double(rng)
+        for j in range(n):
+            rnd[i, 1, j] = next_double(rng)
+        reborn[i] = death_prob > 0.0 and next_double(rng) < death_prob
+        if reborn[i]:
+            for j in range(n):
+                rnd[i, 2, j] = next_double(rng)
+
+
+@njit(**_JIT)
+def _move(i, pos, vel, best_pos, best_err, gbest, rnd, reborn, inertia, c1, c2, lo, hi, v_max,
+          ring):
+    """Move particle ``i`` with this iteration's draws ``rnd`` (see ``pso_iterate``)."""
+    n_particles, n = pos.shape
+    g = -1  # -1: the global best; otherwise the index of the best neighbour
+    if ring:
+        g = i
+        left = (i - 1) % n_particles
+        right = (i + 1) % n_particles
+        if best_err[left] < best_err[g]:
+            g = left
+        if best_err[right] < best_err[g]:
+            g = right
+    for j in range(n):
+        x = pos[i, j]
+        attractor = gbest[j] if g < 0 else best_pos[g, j]
+        v = (inertia * vel[i, j] + c1 * rnd[i, 0, j] * (best_pos[i, j] - x)
+             + c2 * rnd[i, 1, j] * (attractor - x))
+        v = min(max(v, -v_max), v_max)
+        vel[i, j] = v
+        pos[i, j] = min(max(x + v, lo), hi)
+    if reborn[i]:
+        width = hi - lo
+        for j in range(n):
+            pos[i, j] = lo + width * rnd[i, 2, j]
+
+
 @njit(parallel=True, **_JIT)
 def pso_iterate(pos, vel, err, best_pos, best_err, gbest, gbest_err, counters, history, rnd,
                 reborn, rng, initialize, n_iter,
@@ -32,19 +88,21 @@ def pso_iterate(pos, vel, err, best_pos, best_err, gbest, gbest_err, counters, h
                 inertia, c1, c2, lo, hi, v_max, death_prob, ring, target, patience):
     """Run up to ``n_iter`` PSO iterations in place.
 
-    Each iteration: (1) draw every random number serially from ``rng`` in a fixed
-    order (per particle: r1 row, r2 row, death draw, rebirth row if it dies), so a
-    seed gives the same swarm whatever the thread count; (2) move every particle
-    (parallel)::
+    Iteration k uses random numbers drawn serially from ``rng`` — the PCG64 state
+    of the run's ``np.random.Generator`` as ``uint64[4]`` (``_random.state_words``),
+    advanced in place — in a fixed order (see ``_draw``; drawn while iteration
+    k − 1 is evaluated), so a seed gives the same swarm whatever the thread count.
+    It moves every particle::
 
         v ← inertia·v + c1·r1·(p_i − x) + c2·r2·(g_i − x),   |v| ≤ v_max
         x ← clip(x + v, lo, hi)
 
     where ``p_i`` is the particle's best and ``g_i`` the global best (or, with
-    ``ring``, the best of particles i−1, i, i+1); a dying particle keeps its new
-    velocity but gets a fresh uniform position; (3) evaluate every particle and
-    update its personal best (parallel; a reborn particle's best is reset to its
-    new position); (4) update the global best, serially, lowest index on ties.
+    ``ring``, the best of particles i−1, i, i+1 before this iteration); a dying
+    particle keeps its new velocity but gets a fresh uniform position; evaluates
+    every particle (these two in parallel); then updates each personal best (a
+    reborn particle's best is reset to its new position) and the global best,
+    lowest index on ties.
 
     Parameters
     ----------
@@ -53,11 +111,12 @@ def pso_iterate(pos, vel, err, best_pos, best_err, gbest, gbest_err, counters, h
     gbest : (n,) float64; gbest_err : (1,) float64 — updated in place
     counters : (2,) int64 — [iterations done so far, iterations without improvement]
     history : (max_iter + 1,) float64 — ``history[k]`` = best error after iteration k
-    rnd : (P, 3, n) float64 scratch; reborn : (P,) bool scratch
-    work : (T, rows, block) float64 scratch for the error kernel, one per Numba thread
-        (T = ``numba.config.NUMBA_NUM_THREADS``): a particle's evaluation overwrites
-        what it reads, so which thread's scratch it uses does not change a bit, and T
-        hot buffers stay in cache where P cold ones would not.
+    rnd : (2, P, 3, n) float64 scratch; reborn : (2, P) bool scratch — iteration k's
+        draws are in slot k % 2, so that the next ones can be drawn meanwhile
+    work : (T, rows, block) float64 scratch for the error kernel, one per worker; T
+        workers share out the tasks (T = the number of Numba threads): an evaluation
+        overwrites what it reads, so which worker's scratch it uses does not change a
+        bit, and T hot buffers stay in cache where P cold ones would not.
 
     With ``initialize``, first evaluate the starting positions and make them the
     personal bests, the best of them (lowest index on ties) the global best and its
@@ -70,65 +129,59 @@ def pso_iterate(pos, vel, err, best_pos, best_err, gbest, gbest_err, counters, h
         iterations without improvement (0 disables), else ``RAN_OUT``.
     """
     n_particles, n = pos.shape
-    width = hi - lo
-    if initialize:
-        for i in prange(n_particles):
-            err[i] = _error(pos[i], lam, xb, tb, n_samples, sizes, hidden, output, loss,
-                            penalty_mask, work[get_thread_id()])
-            best_err[i] = err[i]
-            for j in range(n):
-                best_pos[i, j] = pos[i, j]
-        first = 0
-        for i in range(1, n_particles):
-            if best_err[i] < best_err[first]:
-                first = i
-        gbest_err[0] = best_err[first]
-        for j in range(n):
-            gbest[j] = best_pos[first, j]
-        history[0] = gbest_err[0]
-        if gbest_err[0] <= target:
-            return HIT_TARGET
-    for _ in range(n_iter):
-        for i in range(n_particles):
-            for j in range(n):
-                rnd[i, 0, j] = rng.random()
-            for j in range(n):
-                rnd[i, 1, j] = rng.random()
-            reborn[i] = death_prob > 0.0 and rng.random() < death_prob
-            if reborn[i]:
-                for j in range(n):
-                    rnd[i, 2, j] = rng.random()
+    n_workers = work.shape[0]
+    queue = np.zeros(1, dtype=np.int64)
+    if n_iter > 0 and not initialize:
+        k = counters[0] + 1
+        _draw(rng, rnd[k % 2], reborn[k % 2], death_prob)
+    step = -1 if initialize else 0  # step −1 evaluates the starting positions
+    while step < n_iter:
+        moving = step >= 0
+        k = counters[0] + 1  # the iteration that this region moves to, or draws for
+        draw_next = step + 1 < n_iter
+        slot_next = (k + 1) % 2 if moving else k % 2
+        queue[0] = 0
+        n_tasks = n_particles + (1 if draw_next else 0)
+        for w in prange(n_workers):
+            while True:
+                task = fetch_add(queue, 0, 1)
+                if task >= n_tasks:
+                    break
+                if draw_next:
+                    if task == 0:  # first, so that it overlaps with the evaluations
+                        _draw(rng, rnd[slot_next], reborn[slot_next], death_prob)
+                        continue
+                    task -= 1
+                if moving:
+                    _move(task, pos, vel, best_pos, best_err, gbest, rnd[k % 2], reborn[k % 2],
+                          inertia, c1, c2, lo, hi, v_max, ring)
+                err[task] = _error(pos[task], lam, xb, tb, n_samples, sizes, hidden, output,
+                                   loss, penalty_mask, work[w])
 
-        for i in prange(n_particles):
-            g = -1  # -1: the global best; otherwise the index of the best neighbour
-            if ring:
-                g = np.int64(i)  # a prange index may be unsigned; keep the arithmetic signed
-                left = (g - 1) % n_particles
-                right = (g + 1) % n_particles
-                if best_err[left] < best_err[g]:
-                    g = left
-                if best_err[right] < best_err[g]:
-                    g = right
-            for j in range(n):
-                x = pos[i, j]
-                attractor = gbest[j] if g < 0 else best_pos[g, j]
-                v = (inertia * vel[i, j] + c1 * rnd[i, 0, j] * (best_pos[i, j] - x)
-                     + c2 * rnd[i, 1, j] * (attractor - x))
-                v = min(max(v, -v_max), v_max)
-                vel[i, j] = v
-                pos[i, j] = min(max(x + v, lo), hi)
-            if reborn[i]:
-                for j in range(n):
-                    pos[i, j] = lo + width * rnd[i, 2, j]
-
-        for i in prange(n_particles):
-            err[i] = _error(pos[i], lam, xb, tb, n_samples, sizes, hidden, output, loss,
-                            penalty_mask, work[get_thread_id()])
-            if reborn[i] or err[i] < best_err[i]:
+        if not moving:
+            for i in range(n_particles):
                 best_err[i] = err[i]
                 for j in range(n):
                     best_pos[i, j] = pos[i, j]
+            first = 0
+            for i in range(1, n_particles):
+                if best_err[i] < best_err[first]:
+                    first = i
+            gbest_err[0] = best_err[first]
+            for j in range(n):
+                gbest[j] = best_pos[first, j]
+            history[0] = gbest_err[0]
+            if gbest_err[0] <= target:
+                return HIT_TARGET
+            step += 1
+            continue
 
+        dying = reborn[k % 2]
+        for i in range(n_particles):
+            if dying[i] or err[i] < best_err[i]:
+                best_err[i] = err[i]
+                for j in range(n):
+                    best_pos[i, j] = pos[i, j]
         best = -1
         for i in range(n_particles):
             if best_err[i] < gbest_err[0]:
@@ -146,4 +199,5 @@ def pso_iterate(pos, vel, err, best_pos, best_err, gbest, gbest_err, counters, h
             return HIT_TARGET
         if patience > 0 and counters[1] >= patience:
             return STALLED
+        step += 1
     return RAN_OUT

@@ -8,6 +8,7 @@ import numpy as np
 
 from . import _pso_kernel
 from ._loop import check_seed, drive, progress_bar
+from ._random import state_words
 from ._validation import check_choice, check_int, check_real
 from .error import Objective
 from .result import summarize
@@ -136,14 +137,15 @@ def train_pso(network, X, y, *, lam=0.0, loss="mse", include_biases=False, swarm
     gbest, gbest_err = np.empty(n), np.empty(1)
     counters = np.zeros(2, dtype=np.int64)
     history = np.empty(max_iter + 1)
-    rnd = np.empty((P, 3, n))
-    reborn = np.zeros(P, dtype=np.bool_)
-    data_args = (*obj.kernel_args, obj.penalty_mask, obj.scratch(numba.config.NUMBA_NUM_THREADS))
+    rnd = np.empty((2, P, 3, n))
+    reborn = np.zeros((2, P), dtype=np.bool_)
+    rng_words = state_words(rng)  # the kernel continues rng's stream
+    data_args = (*obj.kernel_args, obj.penalty_mask, obj.scratch(numba.get_num_threads()))
     hyper = (inertia, c1, c2, lo, hi, v_max, death_prob, topology == "ring", target, patience)
 
     def iterate(steps, initialize=False):
         return _pso_kernel.pso_iterate(pos, vel, err, best_pos, best_err, gbest, gbest_err,
-                                       counters, history, rnd, reborn, rng, initialize, steps,
+                                       counters, history, rnd, reborn, rng_words, initialize, steps,
                                        obj.lam, *data_args, *hyper)
 
     iterate(0)  # compile (or load from the cache) before the clock starts
