@@ -78,12 +78,48 @@ def scratch(n_buffers, sizes, block):
 def _affine(src, s0, d_in, theta, off, d_out, dst, t0, nb):
     """``dst[t0 + j, :nb] = b_j + Σ_i W[i, j] · src[s0 + i, :nb]`` for the layer at ``off``.
 
-    Four inputs per pass over the row, so that each load and store of ``dst`` carries
-    four multiply-adds (the sum is taken in that fixed grouping).  Plain 2-D indexing
-    rather than row views: a view costs a reference-count update.
+    Each output's sum is taken in one fixed grouping: the bias, then
+    ``(W[i,j]·x_i + W[i+1,j]·x_{i+1}) + (W[i+2,j]·x_{i+2} + W[i+3,j]·x_{i+3})`` for
+    each four inputs, then the inputs left over one at a time.  Outputs go four at a
+    time: one pass over the items then reads four input rows and updates four output
+    rows, 16 multiply-adds per 4 loads and 4 load-stores, where one output at a time
+    does 4 per 4 loads and 1 load-store (measured on the 64 → 32 layer of digits,
+    one thread: 18 → 26–30 GFLOP/s).  Plain 2-D indexing rather than row views: a
+    view costs a reference-count update.
     """
     b_off = off + d_in * d_out
-    for j in range(d_out):
+    j = 0
+    while j + 4 <= d_out:
+        for q in range(4):
+            bq = theta[b_off + j + q]
+            for s in range(nb):
+                dst[t0 + j + q, s] = bq
+        i = 0
+        while i + 4 <= d_in:
+            p0 = off + i * d_out + j
+            p1 = p0 + d_out
+            p2 = p1 + d_out
+            p3 = p2 + d_out
+            a0, a1, a2, a3 = theta[p0], theta[p1], theta[p2], theta[p3]
+            b0, b1, b2, b3 = theta[p0 + 1], theta[p1 + 1], theta[p2 + 1], theta[p3 + 1]
+            c0, c1, c2, c3 = theta[p0 + 2], theta[p1 + 2], theta[p2 + 2], theta[p3 + 2]
+            e0, e1, e2, e3 = theta[p0 + 3], theta[p1 + 3], theta[p2 + 3], theta[p3 + 3]
+            r = s0 + i
+            for s in range(nb):
+                x0, x1, x2, x3 = src[r, s], src[r + 1, s], src[r + 2, s], src[r + 3, s]
+                dst[t0 + j, s] += (a0 * x0 + a1 * x1) + (a2 * x2 + a3 * x3)
+                dst[t0 + j + 1, s] += (b0 * x0 + b1 * x1) + (b2 * x2 + b3 * x3)
+                dst[t0 + j + 2, s] += (c0 * x0 + c1 * x1) + (c2 * x2 + c3 * x3)
+                dst[t0 + j + 3, s] += (e0 * x0 + e1 * x1) + (e2 * x2 + e3 * x3)
+            i += 4
+        while i < d_in:
+            for q in range(4):
+                w = theta[off + i * d_out + j + q]
+                for s in range(nb):
+                    dst[t0 + j + q, s] += w * src[s0 + i, s]
+            i += 1
+        j += 4
+    while j < d_out:
         bj = theta[b_off + j]
         for s in range(nb):
             dst[t0 + j, s] = bj
@@ -93,15 +129,17 @@ def _affine(src, s0, d_in, theta, off, d_out, dst, t0, nb):
             w1 = theta[off + (i + 1) * d_out + j]
             w2 = theta[off + (i + 2) * d_out + j]
             w3 = theta[off + (i + 3) * d_out + j]
-            a, b, c, e = s0 + i, s0 + i + 1, s0 + i + 2, s0 + i + 3
+            r = s0 + i
             for s in range(nb):
-                dst[t0 + j, s] += (w0 * src[a, s] + w1 * src[b, s]) + (w2 * src[c, s] + w3 * src[e, s])
+                dst[t0 + j, s] += ((w0 * src[r, s] + w1 * src[r + 1, s])
+                                   + (w2 * src[r + 2, s] + w3 * src[r + 3, s]))
             i += 4
         while i < d_in:
             w = theta[off + i * d_out + j]
             for s in range(nb):
                 dst[t0 + j, s] += w * src[s0 + i, s]
             i += 1
+        j += 1
 
 
 @njit(**_JIT)
@@ -142,10 +180,8 @@ def _logits(theta, sizes, hidden, xblk, buf, bits, nb):
         d_in = sizes[l]
         d_out = sizes[l + 1]
         t0 = (l % 2) * maxw
-        if l == 0:
-            _affine(xblk, 0, d_in, theta, off, d_out, buf, t0, nb)
-        else:
-            _affine(buf, s0, d_in, theta, off, d_out, buf, t0, nb)
+        src = xblk if l == 0 else buf  # one call site: one compiled copy of _affine
+        _affine(src, s0, d_in, theta, off, d_out, buf, t0, nb)
         if l < n_layers - 1:
             _activate(buf, bits, t0, d_out, hidden, nb)
         s0 = t0

@@ -5,7 +5,7 @@ import swarmreg as sr
 
 HIDDEN = ("tanh", "relu", "logistic")
 OUTPUTS = ("softmax", "identity", "logistic")
-SHAPES = ([3, 2], [4, 7, 3], [5, 6, 4, 2], [2, 3, 3, 3, 1], [6, 1, 2])
+SHAPES = ([3, 2], [4, 7, 3], [5, 6, 4, 2], [2, 3, 3, 3, 1], [6, 1, 2], [9, 8, 5])
 
 
 def random_problem(layers, hidden, output, n_samples, seed, scale=1.0):
