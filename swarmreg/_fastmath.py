@@ -13,8 +13,11 @@ adding 1.5·2^52 to ``y/ln2`` leaves ``k`` in the low bits of a double, and shif
 those bits left by 52 and adding the bits of 1.0 gives the bits of ``2^k``.
 exp(y) = 2^k·(1 + q); tanh|x| = −m/(2 + m) with m = expm1(−2|x|) = 2^k·q + (2^k − 1).
 
-Each function transforms rows of a 2-D buffer in place and uses two other rows of
-the same buffer as scratch.
+``exp_rows``/``tanh_rows`` transform rows of a 2-D buffer in place and use two other
+rows of the same buffer as scratch.  ``exp_scalar``/``tanh_scalar`` are the same
+operations on one number, for the per-item back-propagation kernels (a handful of
+units per layer, no buffer to vectorize over); they return the same bits as the row
+versions.
 """
 
 import math
@@ -116,3 +119,34 @@ def tanh_rows(buf, bits, r0, nr, n, t1, t2):
             m = scale * buf[t2, s] + (scale - 1.0)
             v = -m / (2.0 + m)
             buf[r, s] = v if x > 0.0 else (-v if x < 0.0 else x)  # tanh(±0) = ±0, NaN stays
+
+
+@njit(inline="always", **_JIT)
+def _pow2(kf):
+    """``2^k`` for ``k = kf`` integral in [−1022, 1024] (1024 gives inf), built in the
+    exponent bits as in the row functions; a scalar ``view`` is a register bitcast."""
+    return np.int64((np.float64(kf + _SHIFT).view(np.int64) << 52) + _ONE_BITS).view(np.float64)
+
+
+@njit(inline="always", **_JIT)
+def exp_scalar(x):
+    """``exp(x)``: the operations of ``exp_rows`` on one number (same bits, NaN stays NaN)."""
+    y = _EXP_MIN if x < _EXP_MIN else (_EXP_MAX if x > _EXP_MAX else x)
+    kf, red = _reduce(y)
+    k1 = math.floor(0.5 * kf)
+    k2 = kf - k1
+    k1 = 1024.0 if x > _EXP_MAX else (-1022.0 if x < _EXP_MIN else k1)
+    k2 = -1022.0 if x < _EXP_MIN else k2
+    return (1.0 + _expm1_poly(red)) * _pow2(k1) * _pow2(k2)
+
+
+@njit(inline="always", **_JIT)
+def tanh_scalar(x):
+    """``tanh(x)``: the operations of ``tanh_rows`` on one number (same bits; ±0 and NaN kept)."""
+    y = -2.0 * abs(x)
+    y = -708.0 if y < -708.0 else y  # beyond, tanh is ±1 to the last bit
+    kf, red = _reduce(y)
+    scale = _pow2(kf)
+    m = scale * _expm1_poly(red) + (scale - 1.0)
+    v = -m / (2.0 + m)
+    return v if x > 0.0 else (-v if x < 0.0 else x)

@@ -5,16 +5,38 @@ needs; they are read as ``X[item, k]`` rather than through row views, which woul
 cost a reference-count update each.  Per item, ``acts`` holds the outputs of layers 1..L (the last layer's
 pre-activations, the logits) and ``deltas`` the matching ``∂loss_i/∂z``; both are
 flat buffers of length ``Σ_{l ≥ 1} d_l`` allocated once by the caller.
+
+The per-item helpers are inlined into their callers (``batch_gradient`` and
+``_backprop_kernel.online_step``): on networks of a few units per layer a real
+call, with its reference-count updates of every array argument, costs more than
+the arithmetic.  tanh and exp are ``_fastmath``'s scalar versions (plain
+arithmetic, the same bits as the error kernels' row versions), not libm's.
 """
 
 import math
 
 from numba import njit
 
+from ._fastmath import exp_scalar, tanh_scalar
 from ._kernels import _JIT, IDENTITY, MSE, RELU, SOFTMAX, TANH, _softplus
 
 
-@njit(**_JIT)
+@njit(inline="always", **_JIT)
+def _activate(acts, start, stop, hidden):
+    """Apply the hidden activation to ``acts[start:stop]`` in place (code tested once,
+    outside the loops)."""
+    if hidden == TANH:
+        for j in range(start, stop):
+            acts[j] = tanh_scalar(acts[j])
+    elif hidden == RELU:
+        for j in range(start, stop):
+            acts[j] = max(acts[j], 0.0)
+    else:
+        for j in range(start, stop):
+            acts[j] = 1.0 / (1.0 + exp_scalar(-acts[j]))
+
+
+@njit(inline="always", **_JIT)
 def _item_forward(theta, X, item, sizes, hidden, acts):
     """Forward ``X[item]``; ``acts`` receives every layer's output (logits for the last)."""
     n_layers = sizes.shape[0] - 1
@@ -33,20 +55,13 @@ def _item_forward(theta, X, item, sizes, hidden, acts):
             for j in range(d_out):
                 acts[a0 + j] += ai * theta[w0 + j]
         if l < n_layers - 1:
-            for j in range(a0, a0 + d_out):
-                z = acts[j]
-                if hidden == TANH:
-                    acts[j] = math.tanh(z)
-                elif hidden == RELU:
-                    acts[j] = max(z, 0.0)
-                else:
-                    acts[j] = 1.0 / (1.0 + math.exp(-z))
+            _activate(acts, a0, a0 + d_out, hidden)
         prev = a0
         a0 += d_out
         off = b_off + d_out
 
 
-@njit(**_JIT)
+@njit(inline="always", **_JIT)
 def _output_delta(T, item, out0, n_out, output, loss, acts, deltas):
     """Loss of one item and ``deltas[out0 + k] = ∂loss/∂z_k`` from the logits ``acts[out0:]``.
 
@@ -61,10 +76,9 @@ def _output_delta(T, item, out0, n_out, output, loss, acts, deltas):
             m = max(m, acts[out0 + k])
         s = 0.0
         for k in range(n_out):
-            e = math.exp(acts[out0 + k] - m)
+            e = exp_scalar(acts[out0 + k] - m)
             deltas[out0 + k] = e  # y_k, unnormalized for now
             s += e
-        lse = m + math.log(s)
         for k in range(n_out):
             deltas[out0 + k] /= s
         if loss == MSE:
@@ -77,6 +91,7 @@ def _output_delta(T, item, out0, n_out, output, loss, acts, deltas):
                 y = deltas[out0 + k]
                 deltas[out0 + k] = 2.0 * y * ((y - T[item, k]) - ry)
         else:
+            lse = m + math.log(s)
             t_sum = 0.0
             for k in range(n_out):
                 t_sum += T[item, k]
@@ -91,7 +106,7 @@ def _output_delta(T, item, out0, n_out, output, loss, acts, deltas):
     else:  # LOGISTIC
         for k in range(n_out):
             zk = acts[out0 + k]
-            y = 1.0 / (1.0 + math.exp(-zk))
+            y = 1.0 / (1.0 + exp_scalar(-zk))
             if loss == MSE:
                 r = y - T[item, k]
                 total += r * r
@@ -102,7 +117,7 @@ def _output_delta(T, item, out0, n_out, output, loss, acts, deltas):
     return total
 
 
-@njit(**_JIT)
+@njit(inline="always", **_JIT)
 def _item_backward(theta, X, item, sizes, hidden, acts, deltas, grad):
     """Add one item's ``∂loss/∂θ`` to ``grad``, given its forward pass and output delta."""
     n_layers = sizes.shape[0] - 1

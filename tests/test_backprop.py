@@ -1,9 +1,14 @@
 import numpy as np
 import pytest
+from numba import njit
 
 import swarmreg as sr
+from swarmreg._backprop_kernel import online_step
+from swarmreg._gradient_kernel import batch_gradient
+from swarmreg.error import LOSS_CODES, Objective
 
 import naive
+from conftest import random_problem
 
 # One linear unit, θ = [w1, w2, b], and the numbers of the hand-computed steps below.
 LINEAR = sr.Network([2, 1], output="identity")
@@ -75,6 +80,58 @@ def test_hand_computed_momentum_puts_decay_outside_the_buffer():
     #   θ = w + v − 0.04w = [0.62 + 0.126 − 0.0248, −0.008 + 0.2056 + 0.00032, 0.3196]
     np.testing.assert_allclose(step("decay", X=X2, t=T2, lam=0.04, momentum=0.9),
                                [0.7212, 0.19792, 0.3196], rtol=0, atol=1e-15)
+
+
+@njit
+def permutations(rng, N, k, in_place):
+    out = np.empty((k, N), dtype=np.int64)
+    order = np.arange(N)
+    for e in range(k):
+        if in_place:
+            for j in range(N):
+                order[j] = j
+            rng.shuffle(order)
+            out[e] = order
+        else:
+            out[e] = rng.permutation(N)
+    return out
+
+
+def test_in_place_shuffle_draws_the_permutations_of_rng_permutation():
+    a = permutations(np.random.default_rng(7), 120, 50, True)
+    b = permutations(np.random.default_rng(7), 120, 50, False)
+    assert np.array_equal(a, b) and not np.array_equal(a[0], a[1])
+
+
+@pytest.mark.parametrize("layers", [[4, 7, 3], [3, 5, 4, 2]])
+def test_online_step_equals_the_batch_of_one_update(layers, activations):
+    # The online path folds the gradient into the update; it must give the update
+    # v ← μv − η(g + a·s⊙θ), θ ← θ + v − d·s⊙θ with g = batch_gradient over one item.
+    hidden, output = activations
+    for loss in ["mse"] + (["cross_entropy"] if output != "identity" else []):
+        check_online_step(layers, hidden, output, loss)
+
+
+def check_online_step(layers, hidden, output, loss):
+    net, theta, X, y = random_problem(layers, hidden, output, 6, seed=4, scale=0.7)
+    obj = Objective.build(net, X, y, 0.0, loss=loss)
+    sizes, h, o = net._codes
+    mask = np.where(np.random.default_rng(0).uniform(size=net.n_params) < 0.7, 1.0, 0.0)
+    lr, mu, a, d = 0.3, 0.6, 0.05, 0.02
+    theta_ref, vel_ref = theta.copy(), np.random.default_rng(1).normal(size=net.n_params)
+    theta_new, vel_new = theta_ref.copy(), vel_ref.copy()
+    acts, deltas, grad = obj.gradient_buffers()
+    order = np.array([2, 0, 5, 5, 1, 3, 4])
+    for r, item in enumerate(order):
+        batch_gradient(theta_ref, obj.X, obj.T, order, r, 1, sizes, h, o, LOSS_CODES[loss],
+                       acts, deltas, grad)
+        vel_ref = mu * vel_ref - lr * (grad + a * mask * theta_ref)
+        theta_ref = theta_ref + vel_ref - d * mask * theta_ref
+        online_step(theta_new, vel_new, obj.X, obj.T, item, sizes, h, o, LOSS_CODES[loss], acts,
+                    deltas, lr, mu, a, d, mask)
+        np.testing.assert_allclose(theta_new, theta_ref, rtol=0, atol=1e-13)
+        np.testing.assert_allclose(vel_new, vel_ref, rtol=0, atol=1e-13)
+    assert np.abs(theta_new - theta).max() > 0.01  # it did move
 
 
 @pytest.fixture(scope="module")
