@@ -20,6 +20,7 @@ import math
 import numpy as np
 from numba import njit
 
+from . import _random
 from ._gradient_kernel import _item_forward, _output_delta, batch_gradient
 from ._kernels import _JIT, RELU, TANH, data_error, penalty
 
@@ -99,8 +100,9 @@ def backprop_epochs(theta, vel, prev, X, T, rng, n_epochs, batch_size, shuffle,
                     history, counters, best_err, target, patience):
     """Run up to ``n_epochs`` epochs in place.
 
-    Each epoch visits the items in a fresh permutation drawn from ``rng`` (the one
-    ``rng.permutation(N)`` would return, drawn into a reused array; in order when
+    Each epoch visits the items in a fresh permutation drawn from ``rng``, the PCG64
+    state of the run's Generator (``_random.state_words``), advanced in place (the
+    permutation ``Generator.permutation(N)`` would return, drawn into a reused array; in order when
     ``shuffle`` is false), in batches of ``batch_size`` (the last may be smaller;
     ``online_step`` when it is 1), then records ``E(θ) = D(θ) + lam·P(θ)`` over the
     whole training set in ``history[epoch]``.  An epoch that ends with a non-finite error is undone:
@@ -131,7 +133,7 @@ def backprop_epochs(theta, vel, prev, X, T, rng, n_epochs, batch_size, shuffle,
             # What rng.permutation(N) does, without allocating: the same draws.
             for j in range(N):
                 order[j] = j
-            rng.shuffle(order)
+            _random.shuffle(rng, order)
         for j in range(n):
             prev[j] = theta[j]
         if batch_size == 1:

@@ -1,14 +1,18 @@
 """NumPy's PCG64 stream, stepped inside jitted code from a plain array of its state.
 
-``pso_iterate`` draws its random numbers from one seeded ``np.random.Generator``
-(DESIGN.md §4) while other threads evaluate particles.  A Generator object cannot
-enter a Numba parallel region without making the kernel uncacheable and slow, and
-each of its draws is an indirect call; so the kernel gets the generator's state
-as four uint64 words and steps the same PCG64 (XSL-RR 128/64) itself, giving the
-same doubles as ``Generator.random()``, bit for bit (``tests/test_random.py``).
+The trainers draw their random numbers from one seeded ``np.random.Generator``
+(DESIGN.md §4), inside their jitted loops.  A Generator object cannot enter a
+Numba parallel region without making the kernel uncacheable and slow, each of its
+draws is an indirect call, and Numba's ``Generator.shuffle`` alone takes ~8 s to
+compile; so the kernels get the generator's state as six uint64 words and step
+the same PCG64 (XSL-RR 128/64) themselves, giving the same numbers as the
+Generator, bit for bit (``tests/test_random.py``): ``next_double`` as
+``Generator.random()``, ``shuffle`` as ``Generator.shuffle`` (and so
+``permutation``) of a 1-D array.
 
 PCG64 (O'Neill 2014; NumPy's ``pcg64.h``): ``s ← s·M + inc (mod 2^128)``, output
-``rotr64(hi(s) ⊕ lo(s), s >> 122)``; a double is ``(u >> 11)·2^-53``.
+``rotr64(hi(s) ⊕ lo(s), s >> 122)``; a double is ``(u >> 11)·2^-53``; 32-bit draws
+use the low half of an output and keep the high half for the next one.
 """
 
 import numpy as np
@@ -24,7 +28,8 @@ _MASK64 = (1 << 64) - 1
 
 
 def state_words(rng):
-    """The PCG64 state of ``rng`` as ``uint64[4]``: state high, state low, inc high, inc low.
+    """The PCG64 state of ``rng`` as ``uint64[6]``: state high, state low, inc high,
+    inc low, whether a 32-bit half is buffered (0/1), and that half.
 
     Raises
     ------
@@ -35,12 +40,13 @@ def state_words(rng):
     if st["bit_generator"] != "PCG64":
         raise TypeError(f"need a PCG64 generator, got {st['bit_generator']}")
     s, inc = st["state"]["state"], st["state"]["inc"]
-    return np.array([s >> 64, s & _MASK64, inc >> 64, inc & _MASK64], dtype=np.uint64)
+    return np.array([s >> 64, s & _MASK64, inc >> 64, inc & _MASK64, st["has_uint32"],
+                     st["uinteger"]], dtype=np.uint64)
 
 
 @intrinsic
 def _next_uint64(typingctx, words):
-    """Advance the PCG64 state in ``words`` (uint64[4], C-contiguous) and return its output."""
+    """Advance the PCG64 state in ``words[:4]`` (C-contiguous uint64) and return its output."""
     if not (isinstance(words, types.Array) and words.dtype == types.uint64 and words.ndim == 1):
         return None
 
@@ -72,3 +78,39 @@ def _next_uint64(typingctx, words):
 def next_double(words):
     """The next double in [0, 1) of the stream, as ``Generator.random()`` would draw it."""
     return np.float64(_next_uint64(words) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
+@njit(**_JIT)
+def _next_uint32(words):
+    """The next 32-bit draw: the buffered high half of the last output, else the low
+    half of a new one (NumPy's ``pcg64_next32``)."""
+    if words[4]:
+        words[4] = 0
+        return words[5]
+    value = _next_uint64(words)
+    words[4] = 1
+    words[5] = value >> np.uint64(32)
+    return value & np.uint64(0xFFFFFFFF)
+
+
+@njit(**_JIT)
+def shuffle(words, a):
+    """Shuffle the 1-D array ``a`` in place as ``Generator.shuffle(a)`` would.
+
+    Fisher–Yates from the last item down; item i swaps with ``j`` uniform in
+    ``0..i``, drawn by masked rejection from 32-bit draws (NumPy's
+    ``random_interval``).  ``a`` must have at most 2^32 items (the 32-bit branch).
+    """
+    for i in range(a.shape[0] - 1, 0, -1):
+        top = np.uint64(i)
+        mask = top  # the smallest all-ones mask >= top
+        mask |= mask >> np.uint64(1)
+        mask |= mask >> np.uint64(2)
+        mask |= mask >> np.uint64(4)
+        mask |= mask >> np.uint64(8)
+        mask |= mask >> np.uint64(16)
+        j = _next_uint32(words) & mask
+        while j > top:
+            j = _next_uint32(words) & mask
+        k = np.int64(j)
+        a[i], a[k] = a[k], a[i]

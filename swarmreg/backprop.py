@@ -6,6 +6,7 @@ import numpy as np
 
 from . import _backprop_kernel
 from ._loop import check_seed, drive, progress_bar
+from ._random import state_words
 from ._validation import check_choice, check_int, check_real, check_theta
 from .error import LOSS_CODES, Objective
 from .lambdas import convert_lambda, decay_fixed_point_lambda
@@ -141,6 +142,7 @@ def train_backprop(network, X, y, *, lam=0.0, rule="objective", lr=0.01, batch_s
         raise TypeError(f"callback must be callable, got {type(callback).__name__}")
     rng = np.random.default_rng(seed)
     theta = network.initial_theta(rng) if theta0 is None else check_theta(network, theta0, allow_stack=False)
+    rng_words = state_words(rng)  # the kernel continues rng's stream (its shuffles)
     lam_E = equivalent_lambda(lam_nominal, rule, lr=lr, batch_size=batch_size, n_samples=N,
                               momentum=momentum)
     obj = obj.with_lam(lam_E)
@@ -163,7 +165,7 @@ def train_backprop(network, X, y, *, lam=0.0, rule="objective", lr=0.01, batch_s
 
     def iterate(steps):
         return _backprop_kernel.backprop_epochs(
-            theta, vel, prev, *fixed, rng, steps, batch_size, bool(shuffle), lr, momentum,
+            theta, vel, prev, *fixed, rng_words, steps, batch_size, bool(shuffle), lr, momentum,
             coupled, per_item, decoupled, shrink_mask, *grad_args, *eval_args, history, counters,
             best_err, target, patience)
 
