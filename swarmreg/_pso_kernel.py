@@ -89,10 +89,10 @@ def pso_iterate(pos, vel, err, best_pos, best_err, gbest, gbest_err, counters, h
     """Run up to ``n_iter`` PSO iterations in place.
 
     Iteration k uses random numbers drawn serially from ``rng`` — the PCG64 state
-    of the run's ``np.random.Generator`` as ``uint64[4]`` (``_random.state_words``),
-    advanced in place — in a fixed order (see ``_draw``; drawn while iteration
-    k − 1 is evaluated), so a seed gives the same swarm whatever the thread count.
-    It moves every particle::
+    of the run's ``np.random.Generator`` (``_random.state_words``), advanced in
+    place — in a fixed order (see ``_draw``), so a seed gives the same swarm
+    whatever the thread count.  They are drawn while iteration k − 1 (or the start)
+    is evaluated, also when that was in the previous call.  It moves every particle::
 
         v ← inertia·v + c1·r1·(p_i − x) + c2·r2·(g_i − x),   |v| ≤ v_max
         x ← clip(x + v, lo, hi)
@@ -109,8 +109,10 @@ def pso_iterate(pos, vel, err, best_pos, best_err, gbest, gbest_err, counters, h
     pos, vel, best_pos : (P, n) float64, updated in place
     err, best_err : (P,) float64, updated in place
     gbest : (n,) float64; gbest_err : (1,) float64 — updated in place
-    counters : (2,) int64 — [iterations done so far, iterations without improvement]
-    history : (max_iter + 1,) float64 — ``history[k]`` = best error after iteration k
+    counters : (3,) int64 — [iterations done so far, iterations without improvement,
+        1 if the next iteration's draws are already made (start at 0)]
+    history : (max_iter + 1,) float64 — ``history[k]`` = best error after iteration k;
+        no draws are made for iterations beyond ``max_iter``
     rnd : (2, P, 3, n) float64 scratch; reborn : (2, P) bool scratch — iteration k's
         draws are in slot k % 2, so that the next ones can be drawn meanwhile
     work : (T, rows, block) float64 scratch for the error kernel, one per worker; T
@@ -130,18 +132,26 @@ def pso_iterate(pos, vel, err, best_pos, best_err, gbest, gbest_err, counters, h
     """
     n_particles, n = pos.shape
     n_workers = work.shape[0]
+    max_iter = history.shape[0] - 1
     queue = np.zeros(1, dtype=np.int64)
-    if n_iter > 0 and not initialize:
+    if n_iter > 0 and not initialize and counters[2] == 0:
         k = counters[0] + 1
         _draw(rng, rnd[k % 2], reborn[k % 2], death_prob)
+        counters[2] = 1
     step = -1 if initialize else 0  # step −1 evaluates the starting positions
     while step < n_iter:
         moving = step >= 0
         k = counters[0] + 1  # the iteration that this region moves to, or draws for
-        draw_next = step + 1 < n_iter
-        slot_next = (k + 1) % 2 if moving else k % 2
+        k_next = k + 1 if moving else k  # the iteration whose draws this region makes
+        draw_next = k_next <= max_iter
+        slot_next = k_next % 2
         queue[0] = 0
         n_tasks = n_particles + (1 if draw_next else 0)
+        # Caveat: Numba's parfor pass sees only the writes made by indexing in the
+        # loop below, not those made through calls (_draw, _move, fetch_add), and may
+        # move a read that directly follows the loop in the same block to before it.
+        # Only a store to ``counters`` and the ``moving`` test follow it; keep array
+        # reads out of that block.
         for w in prange(n_workers):
             while True:
                 task = fetch_add(queue, 0, 1)
@@ -157,6 +167,7 @@ def pso_iterate(pos, vel, err, best_pos, best_err, gbest, gbest_err, counters, h
                           inertia, c1, c2, lo, hi, v_max, ring)
                 err[task] = _error(pos[task], lam, xb, tb, n_samples, sizes, hidden, output,
                                    loss, penalty_mask, work[w])
+        counters[2] = 1 if draw_next else 0
 
         if not moving:
             for i in range(n_particles):

@@ -135,7 +135,7 @@ def train_pso(network, X, y, *, lam=0.0, loss="mse", include_biases=False, swarm
     err = np.empty(P)
     best_pos, best_err = np.empty((P, n)), np.empty(P)
     gbest, gbest_err = np.empty(n), np.empty(1)
-    counters = np.zeros(2, dtype=np.int64)
+    counters = np.zeros(3, dtype=np.int64)
     history = np.empty(max_iter + 1)
     rnd = np.empty((2, P, 3, n))
     reborn = np.zeros((2, P), dtype=np.bool_)

@@ -1,6 +1,5 @@
 import numpy as np
 import pytest
-from numba import njit
 
 import swarmreg as sr
 from swarmreg._backprop_kernel import online_step
@@ -82,25 +81,20 @@ def test_hand_computed_momentum_puts_decay_outside_the_buffer():
                                [0.7212, 0.19792, 0.3196], rtol=0, atol=1e-15)
 
 
-@njit
-def permutations(rng, N, k, in_place):
-    out = np.empty((k, N), dtype=np.int64)
-    order = np.arange(N)
-    for e in range(k):
-        if in_place:
-            for j in range(N):
-                order[j] = j
-            rng.shuffle(order)
-            out[e] = order
-        else:
-            out[e] = rng.permutation(N)
-    return out
-
-
-def test_in_place_shuffle_draws_the_permutations_of_rng_permutation():
-    a = permutations(np.random.default_rng(7), 120, 50, True)
-    b = permutations(np.random.default_rng(7), 120, 50, False)
-    assert np.array_equal(a, b) and not np.array_equal(a[0], a[1])
+@pytest.mark.parametrize("batch_size, momentum", [(1, 0.0), (1, 0.9), (7, 0.0)])
+def test_shuffled_epoch_visits_the_items_in_rng_permutation_order(batch_size, momentum):
+    # One shuffled epoch = one epoch in order over X[perm], perm being what the run's
+    # Generator (seeded, after drawing θ0) returns from permutation(N).
+    X, t = linear_problem(N=30, d=3, seed=5)
+    net = sr.Network([3, 4, 1], output="identity")
+    rng = np.random.default_rng(21)
+    theta0 = net.initial_theta(rng)
+    perm = rng.permutation(30)
+    kw = dict(lam=0.01, lr=0.05, batch_size=batch_size, momentum=momentum, epochs=1)
+    shuffled = sr.train_backprop(net, X, t, seed=21, **kw)
+    in_order = sr.train_backprop(net, X[perm], t[perm], theta0=theta0, shuffle=False, **kw)
+    assert shuffled.theta.tobytes() == in_order.theta.tobytes()
+    assert shuffled.theta.tobytes() != theta0.tobytes()
 
 
 @pytest.mark.parametrize("layers", [[4, 7, 3], [3, 5, 4, 2]])
@@ -129,8 +123,9 @@ def check_online_step(layers, hidden, output, loss):
         theta_ref = theta_ref + vel_ref - d * mask * theta_ref
         online_step(theta_new, vel_new, obj.X, obj.T, item, sizes, h, o, LOSS_CODES[loss], acts,
                     deltas, lr, mu, a, d, mask)
-        np.testing.assert_allclose(theta_new, theta_ref, rtol=0, atol=1e-13)
-        np.testing.assert_allclose(vel_new, vel_ref, rtol=0, atol=1e-13)
+        # The same operations in the same order: the same bits.
+        np.testing.assert_array_equal(theta_new, theta_ref)
+        np.testing.assert_array_equal(vel_new, vel_ref)
     assert np.abs(theta_new - theta).max() > 0.01  # it did move
 
 

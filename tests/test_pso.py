@@ -81,7 +81,9 @@ def test_chunked_runs_match_one_call(iris_split):
     # Python between chunks, so the numbers must not change.
     X, _, y, _ = iris_split
     net = sr.Network([4, 7, 3])
-    kw = dict(lam=0.01, swarm_size=10, max_iter=60, topology="ring", death_prob=0.02, seed=3)
+    # 250 iterations: the progress bar then runs 2 per call, the callback 1 per call,
+    # and the next iteration's random numbers are drawn at the end of the previous call.
+    kw = dict(lam=0.01, swarm_size=10, max_iter=250, topology="ring", death_prob=0.02, seed=3)
     ref = sr.train_pso(net, X, y, **kw)
     seen = []
     with_cb = sr.train_pso(net, X, y, callback=lambda it, e, th: seen.append((it, e)), **kw)
@@ -89,13 +91,15 @@ def test_chunked_runs_match_one_call(iris_split):
     for other in (with_cb, with_bar):
         assert other.theta.tobytes() == ref.theta.tobytes()
         assert other.history.tobytes() == ref.history.tobytes()
-    assert [it for it, _ in seen] == list(range(1, 61))
+    assert [it for it, _ in seen] == list(range(1, 251))
     assert [e for _, e in seen] == list(ref.history[1:])
 
 
 THREAD_SCRIPT = textwrap.dedent(
     """
-    import json, numba, swarmreg as sr
+    import json, os, numba, swarmreg as sr
+    if "SET_NUM_THREADS" in os.environ:  # fewer threads than Numba started with
+        numba.set_num_threads(int(os.environ["SET_NUM_THREADS"]))
     X, _, y, _ = sr.datasets.iris(test_size=0.2, seed=0)
     runs = {}
     for topology in ("global", "ring"):
@@ -110,14 +114,16 @@ THREAD_SCRIPT = textwrap.dedent(
 def test_one_two_and_three_threads_are_bit_identical():
     # Tasks go to whichever thread is free, so with more threads than cores (3 here)
     # the particle-to-thread assignment changes from run to run: the bits must not.
+    # "2→1": started with 2 threads, then numba.set_num_threads(1).
     out = {}
-    for n in (1, 2, 3):
-        env = {**os.environ, "NUMBA_NUM_THREADS": str(n)}
-        proc = subprocess.run([sys.executable, "-c", THREAD_SCRIPT], env=env, capture_output=True,
-                              text=True, timeout=600, check=True)
-        out[n] = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert [out[n]["threads"] for n in (1, 2, 3)] == [1, 2, 3]
-    assert out[1]["runs"] == out[2]["runs"] == out[3]["runs"]
+    for name, env in [("1", {"NUMBA_NUM_THREADS": "1"}), ("2", {"NUMBA_NUM_THREADS": "2"}),
+                      ("3", {"NUMBA_NUM_THREADS": "3"}),
+                      ("2→1", {"NUMBA_NUM_THREADS": "2", "SET_NUM_THREADS": "1"})]:
+        proc = subprocess.run([sys.executable, "-c", THREAD_SCRIPT], env={**os.environ, **env},
+                              capture_output=True, text=True, timeout=600, check=True)
+        out[name] = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert [out[n]["threads"] for n in ("1", "2", "3", "2→1")] == [1, 2, 3, 1]
+    assert out["1"]["runs"] == out["2"]["runs"] == out["3"]["runs"] == out["2→1"]["runs"]
 
 
 def test_iris_defaults_reach_93_percent_test_accuracy():
