@@ -21,8 +21,8 @@ import numpy as np
 from numba import njit
 
 from . import _random
-from ._gradient_kernel import _item_forward, _output_delta, batch_gradient
-from ._kernels import _JIT, RELU, TANH, data_error, penalty
+from ._gradient_kernel import _item_forward, _output_delta, batch_gradient, hidden_deltas
+from ._kernels import _JIT, data_error, penalty
 
 RAN_OUT, HIT_TARGET, STALLED, DIVERGED = 0, 1, 2, 3
 
@@ -68,19 +68,8 @@ def online_step(theta, vel, X, T, item, sizes, hidden, output, loss, acts, delta
         d_in = sizes[l]
         d_out = sizes[l + 1]
         prev = a0 - d_in  # activations (and deltas) of layer l − 1; unused for l = 0
-        if l > 0:
-            for i in range(d_in):
-                w0 = off + i * d_out
-                s = 0.0
-                for j in range(d_out):
-                    s += theta[w0 + j] * deltas[a0 + j]
-                a = acts[prev + i]
-                if hidden == TANH:
-                    deltas[prev + i] = s * (1.0 - a * a)
-                elif hidden == RELU:
-                    deltas[prev + i] = s if a > 0.0 else 0.0
-                else:
-                    deltas[prev + i] = s * a * (1.0 - a)
+        if l > 0:  # before this layer's weights change
+            hidden_deltas(theta, off, d_in, d_out, a0, prev, hidden, acts, deltas)
         for i in range(d_in):
             ai = X[item, i] if l == 0 else acts[prev + i]
             _update_row(theta, vel, off + i * d_out, d_out, ai, deltas, a0, lr, momentum,

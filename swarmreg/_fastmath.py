@@ -67,26 +67,33 @@ def _reduce(y):
     return kf, (y - kf * _LN2_HI) - kf * _LN2_LO
 
 
+@njit(inline="always", **_JIT)
+def _exp_split(x):
+    """``(k1, k2, r)`` with ``exp(x) = 2^k1 · 2^k2 · e^r``, ``|r| ≤ ln2/2``: ``2^k`` is
+    applied as two factors so that subnormal results and those near overflow come out
+    right.  Beyond the thresholds the scale overflows (2^1024) or underflows (2^-2044);
+    the comparisons are written so that a NaN passes through."""
+    y = _EXP_MIN if x < _EXP_MIN else (_EXP_MAX if x > _EXP_MAX else x)
+    kf, red = _reduce(y)
+    k1 = math.floor(0.5 * kf)
+    k2 = kf - k1
+    k1 = 1024.0 if x > _EXP_MAX else (-1022.0 if x < _EXP_MIN else k1)
+    k2 = -1022.0 if x < _EXP_MIN else k2
+    return k1, k2, red
+
+
 @njit(**_JIT)
 def exp_rows(buf, bits, r0, nr, n, t1, t2):
     """``buf[r0:r0+nr, :n] = exp(buf[r0:r0+nr, :n])``, using rows ``t1``, ``t2`` as scratch.
 
-    ``exp(y) = 2^k·(1 + q)`` with ``q = expm1(r)``; ``2^k`` is applied as two factors
-    so that subnormal results and those near overflow come out right.  ``bits`` is
+    ``exp(y) = 2^k1·2^k2·(1 + q)`` with ``q = expm1(r)`` (``_exp_split``).  ``bits`` is
     ``buf.view(np.int64)`` (made once by the caller: a view per call would cost a
     reference-count update).  Overflow gives inf, underflow 0, and NaN stays NaN (the
     comparisons are written so that a NaN takes the pass-through branch).
     """
     for r in range(r0, r0 + nr):
         for s in range(n):
-            x = buf[r, s]
-            y = _EXP_MIN if x < _EXP_MIN else (_EXP_MAX if x > _EXP_MAX else x)
-            kf, red = _reduce(y)
-            k1 = math.floor(0.5 * kf)
-            k2 = kf - k1
-            # Beyond the thresholds, make the scale overflow (2^1024) or underflow (2^-2044).
-            k1 = 1024.0 if x > _EXP_MAX else (-1022.0 if x < _EXP_MIN else k1)
-            k2 = -1022.0 if x < _EXP_MIN else k2
+            k1, k2, red = _exp_split(buf[r, s])
             buf[t1, s] = k1 + _SHIFT
             buf[t2, s] = k2 + _SHIFT
             buf[r, s] = 1.0 + _expm1_poly(red)
@@ -131,12 +138,7 @@ def _pow2(kf):
 @njit(inline="always", **_JIT)
 def exp_scalar(x):
     """``exp(x)``: the operations of ``exp_rows`` on one number (same bits, NaN stays NaN)."""
-    y = _EXP_MIN if x < _EXP_MIN else (_EXP_MAX if x > _EXP_MAX else x)
-    kf, red = _reduce(y)
-    k1 = math.floor(0.5 * kf)
-    k2 = kf - k1
-    k1 = 1024.0 if x > _EXP_MAX else (-1022.0 if x < _EXP_MIN else k1)
-    k2 = -1022.0 if x < _EXP_MIN else k2
+    k1, k2, red = _exp_split(x)
     return (1.0 + _expm1_poly(red)) * _pow2(k1) * _pow2(k2)
 
 

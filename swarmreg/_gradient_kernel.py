@@ -118,6 +118,26 @@ def _output_delta(T, item, out0, n_out, output, loss, acts, deltas):
 
 
 @njit(inline="always", **_JIT)
+def hidden_deltas(theta, off, d_in, d_out, a0, prev, hidden, acts, deltas):
+    """``δ_i = f'(a_i)·Σ_j W[i, j]·δ_j`` for the d_in units of the layer below the one at
+    ``off`` (its deltas at ``deltas[a0:]``); ``a_i = acts[prev + i]`` are that layer's
+    activations, so ``f'`` is ``1 − a²`` (tanh), ``a > 0`` (relu), ``a(1 − a)`` (logistic).
+    """
+    for i in range(d_in):
+        w0 = off + i * d_out
+        s = 0.0
+        for j in range(d_out):
+            s += theta[w0 + j] * deltas[a0 + j]
+        a = acts[prev + i]
+        if hidden == TANH:
+            deltas[prev + i] = s * (1.0 - a * a)
+        elif hidden == RELU:
+            deltas[prev + i] = s if a > 0.0 else 0.0
+        else:
+            deltas[prev + i] = s * a * (1.0 - a)
+
+
+@njit(inline="always", **_JIT)
 def _item_backward(theta, X, item, sizes, hidden, acts, deltas, grad):
     """Add one item's ``∂loss/∂θ`` to ``grad``, given its forward pass and output delta."""
     n_layers = sizes.shape[0] - 1
@@ -140,18 +160,7 @@ def _item_backward(theta, X, item, sizes, hidden, acts, deltas, grad):
         for j in range(d_out):
             grad[b_off + j] += deltas[a0 + j]
         if l > 0:
-            for i in range(d_in):
-                w0 = off + i * d_out
-                s = 0.0
-                for j in range(d_out):
-                    s += theta[w0 + j] * deltas[a0 + j]
-                a = acts[prev + i]
-                if hidden == TANH:
-                    deltas[prev + i] = s * (1.0 - a * a)
-                elif hidden == RELU:
-                    deltas[prev + i] = s if a > 0.0 else 0.0
-                else:
-                    deltas[prev + i] = s * a * (1.0 - a)
+            hidden_deltas(theta, off, d_in, d_out, a0, prev, hidden, acts, deltas)
             off -= (sizes[l - 1] + 1) * d_in
             a0 = prev
 
