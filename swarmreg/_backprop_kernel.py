@@ -119,7 +119,7 @@ def backprop_epochs(theta, vel, prev, X, T, rng, n_epochs, batch_size, shuffle,
     order = np.arange(N)
     for _ in range(n_epochs):
         if shuffle:
-            # What rng.permutation(N) does, without allocating: the same draws.
+            # What Generator.permutation(N) does, without allocating: the same draws.
             for j in range(N):
                 order[j] = j
             _random.shuffle(rng, order)
