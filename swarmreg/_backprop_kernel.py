@@ -21,7 +21,8 @@ import numpy as np
 from numba import njit
 
 from . import _random
-from ._gradient_kernel import _item_forward, _output_delta, batch_gradient, hidden_deltas
+from ._gradient_kernel import (_item_forward, _output_delta, batch_gradient, hidden_deltas,
+                               last_layer_offsets)
 from ._kernels import _JIT, data_error, penalty
 
 RAN_OUT, HIT_TARGET, STALLED, DIVERGED = 0, 1, 2, 3
@@ -59,11 +60,7 @@ def online_step(theta, vel, X, T, item, sizes, hidden, output, loss, acts, delta
     out0 = acts.shape[0] - n_out
     _item_forward(theta, X, item, sizes, hidden, acts)
     _output_delta(T, item, out0, n_out, output, loss, acts, deltas)
-    off = 0
-    a0 = 0
-    for l in range(n_layers - 1):
-        off += (sizes[l] + 1) * sizes[l + 1]
-        a0 += sizes[l + 1]
+    off, a0 = last_layer_offsets(sizes)
     for l in range(n_layers - 1, -1, -1):
         d_in = sizes[l]
         d_out = sizes[l + 1]

@@ -118,6 +118,18 @@ def _output_delta(T, item, out0, n_out, output, loss, acts, deltas):
 
 
 @njit(inline="always", **_JIT)
+def last_layer_offsets(sizes):
+    """``(off, a0)``: where the last layer's parameters start in θ and its units in
+    ``acts``/``deltas`` — the starting point of a backward walk over the layers."""
+    off = 0
+    a0 = 0
+    for l in range(sizes.shape[0] - 2):
+        off += (sizes[l] + 1) * sizes[l + 1]
+        a0 += sizes[l + 1]
+    return off, a0
+
+
+@njit(inline="always", **_JIT)
 def hidden_deltas(theta, off, d_in, d_out, a0, prev, hidden, acts, deltas):
     """``δ_i = f'(a_i)·Σ_j W[i, j]·δ_j`` for the d_in units of the layer below the one at
     ``off`` (its deltas at ``deltas[a0:]``); ``a_i = acts[prev + i]`` are that layer's
@@ -141,12 +153,7 @@ def hidden_deltas(theta, off, d_in, d_out, a0, prev, hidden, acts, deltas):
 def _item_backward(theta, X, item, sizes, hidden, acts, deltas, grad):
     """Add one item's ``∂loss/∂θ`` to ``grad``, given its forward pass and output delta."""
     n_layers = sizes.shape[0] - 1
-    # Start offsets of each layer's parameters and activations, walked backwards.
-    off = 0
-    a0 = 0
-    for l in range(n_layers - 1):
-        off += (sizes[l] + 1) * sizes[l + 1]
-        a0 += sizes[l + 1]
+    off, a0 = last_layer_offsets(sizes)  # walked backwards from here
     for l in range(n_layers - 1, -1, -1):
         d_in = sizes[l]
         d_out = sizes[l + 1]
