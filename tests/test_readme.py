@@ -24,7 +24,8 @@ def test_readme_lambda_table_is_generated_by_convert_lambda():
     assert block == lambda_table()
 
 
-def test_readme_python_examples_run():
+def test_readme_python_examples_run(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the examples save a model file
     readme = (ROOT / "README.md").read_text()
     blocks = [b.split("```", 1)[0] for b in readme.split("```python\n")[1:]]
     assert len(blocks) >= 2
@@ -33,3 +34,5 @@ def test_readme_python_examples_run():
         for block in blocks:
             exec(compile(block, "README.md", "exec"), namespace)
     assert namespace["res"].lam == 0.5
+    assert namespace["bp"].lam_E_ == 0.5
+    assert namespace["search"].best_params_["psoclassifier__lam"] in (1e-4, 1e-3, 1e-2, 1e-1)
