@@ -1,4 +1,4 @@
-"""online_n — "n" in the textbook rule: one item (the seed's reading) or all N (Nielsen's).
+"""online_n — "n" in the textbook rule: one item (McCaffrey's reading) or all N (Nielsen's).
 
 Online back-prop (one item per update) on Iris with ``w ← (1 − ηλ/n)·w − η·g``, n = 1
 (``textbook_batch``) or n = N = 120 (``textbook_dataset``).  The same typed λ
@@ -81,7 +81,7 @@ def report(records, out_dir, mode):
     plt = _common.pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.2), sharey=True)
     lam_E = _common.group_mean(rows, ("rule", "matched", "lam"), "lam_E")
-    for rule, label in (("textbook_batch", "n = 1 (online, the seed)"), ("textbook_dataset", f"n = N = {N} (Nielsen)")):
+    for rule, label in (("textbook_batch", "n = 1 (online, McCaffrey)"), ("textbook_dataset", f"n = N = {N} (Nielsen)")):
         ws = [w2[(rule, False, lam)] for lam in lams]
         axes[0].loglog(lams, ws, "o-", label=label)
         axes[1].loglog([lam_E[(rule, False, lam)] for lam in lams], ws, "o-", label=label)
