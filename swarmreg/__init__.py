@@ -17,6 +17,7 @@ from .lambdas import (
 )
 from .lbfgs import train_lbfgs
 from .network import Network
+from .plotting import plot_history
 from .pso import train_pso
 from .result import TrainResult
 from .ridge import ridge_closed_form
@@ -38,6 +39,7 @@ __all__ = [
     "LambdaContextError",
     "SklearnLossMismatchWarning",
     "TrainResult",
+    "plot_history",
     "datasets",
     "__version__",
 ]
