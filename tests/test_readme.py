@@ -40,6 +40,7 @@ def test_readme_headline_counts_are_the_experiment_grid():
 
     readme = (ROOT / "README.md").read_text()
     assert re.search(rf"\b{len(lambda_meaning.cells('default'))}\s+training\s+runs on Iris", readme)
+    assert re.search(rf"mean of {lambda_meaning.MODES['default']['seeds']}\s+seeds", readme)
     # "the decay shortcut reads λ fifty times stronger than PSO" at the headline's η
     assert sr.convert_lambda(1.0, "decay", "objective", lr=lambda_meaning.LR) == 50.0
     assert "reads λ fifty times stronger" in readme
