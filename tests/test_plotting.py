@@ -90,6 +90,17 @@ def test_a_fitted_estimator_plots_its_result(runs):
     np.testing.assert_array_equal(ax.lines[-1].get_ydata(), runs["backprop"].history)
 
 
+@pytest.mark.filterwarnings("ignore::swarmreg.ConvergenceWarning")  # a deliberately short budget
+@pytest.mark.parametrize("estimator", ["PSOClassifier", "BackpropClassifier", "LBFGSClassifier"])
+def test_a_swarmreg_estimator_plots_its_result_and_refuses_until_fitted(estimator):
+    X, _, y, _ = sr.datasets.iris(test_size=0.2, seed=0)
+    est = getattr(sr, estimator)(hidden_layer_sizes=(4,), max_iter=6, random_state=0)
+    with pytest.raises(ValueError, match=f"{estimator} is not fitted yet"):
+        sr.plot_history(est)
+    ax = sr.plot_history(est.fit(X, y))
+    np.testing.assert_array_equal(ax.lines[-1].get_ydata(), est.loss_curve_)
+
+
 def test_an_unfitted_estimator_is_refused():
     class Unfitted:
         def fit(self, X, y):
