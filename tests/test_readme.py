@@ -36,7 +36,7 @@ def test_readme_same_lambda_table_is_what_the_script_prints():
 
 
 def test_readme_headline_counts_are_the_experiment_grid():
-    from swarmreg.experiments import lambda_meaning
+    from swarmreg.experiments import _common, lambda_meaning
 
     readme = (ROOT / "README.md").read_text()
     assert re.search(rf"\b{len(lambda_meaning.cells('default'))}\s+training\s+runs on Iris", readme)
@@ -44,6 +44,8 @@ def test_readme_headline_counts_are_the_experiment_grid():
     # "the decay shortcut reads λ fifty times stronger than PSO" at the headline's η
     assert sr.convert_lambda(1.0, "decay", "objective", lr=lambda_meaning.LR) == 50.0
     assert "reads λ fifty times stronger" in readme
+    n_train = len(_common.load("iris", 0)[0])  # the headline's training set
+    assert f"n = N = {n_train} hardly" in readme
 
 
 def test_readme_python_examples_run():
