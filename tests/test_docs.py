@@ -3,6 +3,7 @@
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import swarmreg as sr
@@ -72,3 +73,18 @@ def test_design_reference_states_the_table_that_backprop_implements():
         res = sr.train_backprop(net, X, y, lam=0.0 if rule == "none" else lam, rule=rule, lr=lr,
                                 batch_size=m, epochs=1, seed=0)
         assert res.lam == pytest.approx(expected[formula.strip()], rel=1e-15), rule
+
+
+def test_a_half_convention_step_is_swarmregs_rule_at_half_the_rate_and_twice_the_lambda():
+    """§9: ``w ← (1 − ηλ/N)·w − η·½g`` is ``textbook_dataset`` with η/2 and 2λ."""
+    X, _, y, _ = sr.datasets.iris(test_size=0.2, seed=0)
+    net = sr.Network([4, 5, 3])
+    theta0 = net.initial_theta(3)
+    lr, lam, N = 0.1, 0.6, len(X)
+    half_grad = 0.5 * sr.gradient(net, theta0, X, y, lam=0.0)  # of C = ½‖y − t‖², item mean
+    shrink = np.where(net.weight_mask, 1.0 - lr * lam / N, 1.0)
+    nielsen = shrink * theta0 - lr * half_grad
+    res = sr.train_backprop(net, X, y, lam=2 * lam, rule="textbook_dataset", lr=lr / 2,
+                            batch_size=None, epochs=1, shuffle=False, theta0=theta0, seed=0)
+    np.testing.assert_allclose(res.theta, nielsen, rtol=0, atol=1e-14)
+    assert res.lam == pytest.approx(lam / N, rel=1e-15)  # λ_E = λ/N, not λ/(2N)
