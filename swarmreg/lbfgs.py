@@ -1,4 +1,4 @@
-"""The reference optimum: L-BFGS-B on E with the analytic gradient (DESIGN.md §5)."""
+"""The reference optimum: L-BFGS-B on E with the analytic gradient (docs/design.md §8)."""
 
 import time
 
