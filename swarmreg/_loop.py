@@ -13,17 +13,33 @@ def check_seed(seed):
     return check_int(seed, "seed", low=0, int64=False)
 
 
-def progress_bar(total, desc):
+def _tqdm():
     try:
         from tqdm.auto import tqdm
     except ImportError:
         raise ImportError(
             "progress=True needs tqdm: pip install 'swarmreg[progress]' (or pip install tqdm)"
         ) from None
-    return tqdm(total=total, desc=desc, unit="it")
+    return tqdm
 
 
-def drive(iterate, total, counters, code, reasons, *, callback=None, report=None, bar=None):
+def progress_bar(total, desc):
+    """An open tqdm bar of ``total`` steps."""
+    return _tqdm()(total=total, desc=desc, unit="it")
+
+
+def bar_opener(total, desc):
+    """A function that opens ``progress_bar(total, desc)``; tqdm is imported now.
+
+    A trainer checks for tqdm before its kernels compile and lets ``drive`` open
+    the bar when the loop starts: tqdm's clock starts when the bar opens, so the
+    compilation never shows as training time (or as an ETA of hours).
+    """
+    tqdm = _tqdm()  # fails now, with the install hint, if tqdm is missing
+    return lambda: tqdm(total=total, desc=desc, unit="it")
+
+
+def drive(iterate, total, counters, code, reasons, *, callback=None, report=None, open_bar=None):
     """Run ``iterate(steps) -> code`` until it stops or ``counters[0]`` reaches ``total``.
 
     Without a callback or a bar the whole budget goes to one call; with a callback,
@@ -40,7 +56,9 @@ def drive(iterate, total, counters, code, reasons, *, callback=None, report=None
         The code before the first call (a target may already be met).
     callback : callable(step, error, theta) -> bool, optional
         Called after every step with ``report()``'s ``(error, theta)``; True stops.
-    bar : tqdm, optional (closed on return)
+    open_bar : callable() -> tqdm, optional
+        Opens the progress bar (``bar_opener``); called here, when the loop starts,
+        and the bar is closed on return.
 
     Returns
     -------
@@ -48,6 +66,7 @@ def drive(iterate, total, counters, code, reasons, *, callback=None, report=None
         The stop reason: ``reasons[code]``, or ``"callback"``.
     """
     ran_out = next(c for c, r in reasons.items() if r == "max_iter")
+    bar = None if open_bar is None else open_bar()
     chunk = 1 if callback is not None else max(1, total // 100) if bar is not None else total
     reason = reasons[code]
     try:

@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 
 from . import _backprop_kernel
-from ._loop import check_seed, drive, progress_bar
+from ._loop import bar_opener, check_seed, drive
 from ._random import state_words
 from ._validation import check_choice, check_int, check_real, check_theta
 from .error import LOSS_CODES, Objective
@@ -162,7 +162,7 @@ def train_backprop(network, X, y, *, lam=0.0, rule="objective", lr=0.01, batch_s
     lam_E = equivalent_lambda(lam_nominal, rule, lr=lr, batch_size=batch_size, n_samples=N,
                               momentum=momentum)
     obj = obj.with_lam(lam_E)
-    bar = progress_bar(epochs, "back-prop") if progress else None
+    open_bar = bar_opener(epochs, "back-prop") if progress else None
 
     unit_coupled, per_item, unit_decoupled = RULES[rule]
     coupled = unit_coupled * lam_nominal / (N if rule == "textbook_dataset" else 1.0)
@@ -191,7 +191,8 @@ def train_backprop(network, X, y, *, lam=0.0, rule="objective", lr=0.01, batch_s
     history[0] = best_err[0] = data[0] + obj.penalty_term(pen)[0]
     code = _backprop_kernel.HIT_TARGET if history[0] <= target else _backprop_kernel.RAN_OUT
     stop_reason = drive(iterate, epochs, counters, code, _STOP_REASONS, callback=callback,
-                        report=lambda: (float(history[counters[0]]), theta.copy()), bar=bar)
+                        report=lambda: (float(history[counters[0]]), theta.copy()),
+                        open_bar=open_bar)
     elapsed = time.perf_counter() - start
     done = int(counters[0])
     settings = dict(include_biases=obj.include_biases, lr=lr, batch_size=batch_size, epochs=epochs,

@@ -7,7 +7,7 @@ import numba
 import numpy as np
 
 from . import _pso_kernel
-from ._loop import check_seed, drive, progress_bar
+from ._loop import bar_opener, check_seed, drive
 from ._random import state_words
 from ._validation import check_choice, check_int, check_real
 from .error import Objective
@@ -127,7 +127,7 @@ def train_pso(network, X, y, *, lam=0.0, loss="mse", include_biases=False, swarm
     seed = check_seed(seed)
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable, got {type(callback).__name__}")
-    bar = progress_bar(max_iter, "PSO") if progress else None
+    open_bar = bar_opener(max_iter, "PSO") if progress else None
 
     P, n = swarm_size, network.n_params
     rng = np.random.default_rng(seed)
@@ -153,7 +153,7 @@ def train_pso(network, X, y, *, lam=0.0, loss="mse", include_biases=False, swarm
     start = time.perf_counter()
     code = iterate(0, initialize=True)
     stop_reason = drive(iterate, max_iter, counters, code, _STOP_REASONS, callback=callback,
-                        report=lambda: (float(gbest_err[0]), gbest.copy()), bar=bar)
+                        report=lambda: (float(gbest_err[0]), gbest.copy()), open_bar=open_bar)
     elapsed = time.perf_counter() - start
     iterations = int(counters[0])
     settings = dict(include_biases=obj.include_biases, swarm_size=P, max_iter=max_iter,

@@ -1,0 +1,130 @@
+"""Process-wide settings that swarmreg makes when it is imported, before Numba starts
+its threads or loads its first compiled function.  Imported first by ``swarmreg``.
+
+1. **OpenMP wait policy.**  Numba's default threading layer on Linux wheels is
+   OpenMP (GNU libgomp).  Its idle threads spin for a while before they sleep, both
+   between the parallel regions of one PSO run (one region per iteration) and at each
+   join.  On a machine whose cores are all in use, e.g. two swarmreg jobs on two
+   cores, the spinning threads steal the cores that the work needs and every region
+   waits for a descheduled thread: beside one other ``train_pso``, a ``train_pso``
+   ran 2.6× (and up to 16×) slower with the default threads than with one thread.
+   With ``OMP_WAIT_POLICY=PASSIVE`` idle threads sleep at once and the same call is
+   as fast as with one thread or faster (``experiments/benchmarks/busy.py``
+   measures both ratios in one run).  swarmreg therefore sets it when the user has
+   set none of ``OMP_WAIT_POLICY``, ``GOMP_SPINCOUNT`` (libgomp) and
+   ``KMP_BLOCKTIME`` (Intel OpenMP).  OpenMP reads the variable once, when its
+   library is loaded, which Numba does at its first parallel call; so it has no
+   effect when another OpenMP user (e.g. an earlier import that loaded libgomp
+   and ran a parallel region) came first.  Side effect: the variable stays in
+   ``os.environ``, so subprocesses started afterwards (the sweep runner's workers,
+   other OpenMP programs) inherit it.  The TBB and workqueue layers ignore it.
+
+2. **Loading cached kernels without importing scipy.linalg.**  The first time a
+   process loads any compiled function from Numba's cache, Numba imports its
+   registries, among them ``numba.np.arraymath``, whose import calls
+   ``_check_blas()``, which imports ``scipy.linalg.cython_blas`` and with it all of
+   ``scipy.linalg`` (about 0.25 s of a 0.5 s first call), only to learn whether
+   ``np.correlate`` and ``np.convolve`` may use BLAS.  swarmreg's kernels call
+   neither.  So when neither ``numba.np.arraymath`` nor
+   ``scipy.linalg.cython_blas`` is loaded yet, swarmreg makes that one import fail
+   (and only it: the finder checks that ``_check_blas`` asks).  Side effect: in
+   this process, ``np.correlate``/``np.convolve`` in jitted code compiled before
+   anything imported ``scipy.linalg.cython_blas`` use Numba's plain loop instead of
+   BLAS's dot product (the same values up to rounding).  A later genuine import of
+   ``scipy.linalg`` is untouched, and ``np.dot``/``@``/``np.linalg`` in jitted
+   code import it themselves when they are compiled.
+
+3. **Saying so while kernels compile.**  A first call after installing compiles
+   for tens of seconds (tests and ``startup.py`` measure it), and nothing else
+   would say so.  A Numba event listener writes one line to stderr when the first
+   swarmreg kernel starts compiling in this process.  Numba sends that event only
+   when it compiles, never when it loads a kernel from its cache, so a cached run
+   prints nothing.
+"""
+
+import os
+import sys
+
+from numba.core import event
+
+#: Seconds a first call compiles for, from an empty cache on 2 cores (startup.py:
+#: train_pso 14–26 s, train_backprop 10–29 s); update it when compilation changes.
+COMPILE_SECONDS = 20
+
+#: The line written to stderr when the first swarmreg kernel compiles.
+COMPILE_MESSAGE = (f"swarmreg: compiling kernels for first use, about {COMPILE_SECONDS} s, "
+                   "once per install")
+
+_WAIT_VARIABLES = ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "KMP_BLOCKTIME")
+
+
+def set_wait_policy(environ=os.environ):
+    """Set ``OMP_WAIT_POLICY=PASSIVE`` unless the user chose a wait setting; True if set."""
+    if any(name in environ for name in _WAIT_VARIABLES):
+        return False
+    environ["OMP_WAIT_POLICY"] = "PASSIVE"
+    return True
+
+
+class _SkipBlasCheck:
+    """A ``sys.meta_path`` finder that fails the import of ``scipy.linalg.cython_blas``
+    (or of the parent package that the import would load first) made by Numba's
+    ``numba.np.arraymath._check_blas``, and no other import.
+
+    It removes itself once it has failed that import, or once ``numba.np.arraymath``
+    has been loaded without it (then the check is over).
+    """
+
+    _CHAIN = ("scipy", "scipy.linalg", "scipy.linalg.cython_blas")
+
+    def find_spec(self, name, path=None, target=None):
+        if name not in self._CHAIN:
+            return None
+        frame = sys._getframe(1)
+        while frame is not None:
+            if (frame.f_code.co_name == "_check_blas"
+                    and frame.f_globals.get("__name__") == "numba.np.arraymath"):
+                self.remove()
+                raise ImportError("swarmreg skips scipy.linalg in Numba's registry check")
+            frame = frame.f_back
+        if "numba.np.arraymath" in sys.modules:
+            self.remove()
+        return None  # a genuine import: the other finders do it
+
+    def remove(self):
+        if self in sys.meta_path:
+            sys.meta_path.remove(self)
+
+
+def skip_blas_check():
+    """Install ``_SkipBlasCheck`` when neither module is loaded yet; return it, or None."""
+    if "numba.np.arraymath" in sys.modules or "scipy.linalg.cython_blas" in sys.modules:
+        return None
+    finder = _SkipBlasCheck()
+    sys.meta_path.insert(0, finder)
+    return finder
+
+
+class _CompileNotice(event.Listener):
+    """Write ``COMPILE_MESSAGE`` to stderr once, when a swarmreg kernel starts compiling."""
+
+    def __init__(self):
+        self.said = False
+
+    def on_start(self, ev):
+        if self.said:
+            return
+        dispatcher = ev.data.get("dispatcher")
+        module = getattr(getattr(dispatcher, "py_func", None), "__module__", "") or ""
+        if module.split(".")[0] == "swarmreg":
+            self.said = True
+            print(COMPILE_MESSAGE, file=sys.stderr, flush=True)
+
+    def on_end(self, ev):
+        pass
+
+
+set_wait_policy()
+skip_blas_check()
+compile_notice = _CompileNotice()
+event.register("numba:compile", compile_notice)
