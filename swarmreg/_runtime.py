@@ -47,13 +47,19 @@ import sys
 
 from numba.core import event
 
-#: Seconds a first call compiles for, from an empty cache on 2 cores (startup.py:
-#: train_pso 14–26 s, train_backprop 10–29 s); update it when compilation changes.
-COMPILE_SECONDS = 20
+#: Seconds the first call of an entry point compiles for from an empty cache on 2
+#: cores (experiments/benchmarks/startup.py: train_pso 14–26 s, train_backprop
+#: 10–29 s; regularized_error about 5 s), by kernel name; update when they change.
+COMPILE_SECONDS = {"pso_iterate": 20, "backprop_epochs": 20}
+#: Estimate for any other kernel.
+OTHER_COMPILE_SECONDS = 5
 
-#: The line written to stderr when the first swarmreg kernel compiles.
-COMPILE_MESSAGE = (f"swarmreg: compiling kernels for first use, about {COMPILE_SECONDS} s, "
-                   "once per install")
+
+def compile_message(kernel_name):
+    """The line written to stderr when the kernel ``kernel_name`` starts compiling."""
+    seconds = COMPILE_SECONDS.get(kernel_name, OTHER_COMPILE_SECONDS)
+    return f"swarmreg: compiling kernels for first use, about {seconds} s, once per install"
+
 
 _WAIT_VARIABLES = ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "KMP_BLOCKTIME")
 
@@ -106,7 +112,11 @@ def skip_blas_check():
 
 
 class _CompileNotice(event.Listener):
-    """Write ``COMPILE_MESSAGE`` to stderr once, when a swarmreg kernel starts compiling."""
+    """Write ``compile_message`` to stderr once, when a swarmreg kernel starts compiling.
+
+    Nested compilations (a kernel's callees) start after their caller's: the first
+    event names the entry point that was called.
+    """
 
     def __init__(self):
         self.said = False
@@ -114,11 +124,11 @@ class _CompileNotice(event.Listener):
     def on_start(self, ev):
         if self.said:
             return
-        dispatcher = ev.data.get("dispatcher")
-        module = getattr(getattr(dispatcher, "py_func", None), "__module__", "") or ""
+        func = getattr(ev.data.get("dispatcher"), "py_func", None)
+        module = getattr(func, "__module__", None) or ""
         if module.split(".")[0] == "swarmreg":
             self.said = True
-            print(COMPILE_MESSAGE, file=sys.stderr, flush=True)
+            print(compile_message(func.__name__), file=sys.stderr, flush=True)
 
     def on_end(self, ev):
         pass

@@ -126,6 +126,24 @@ def test_one_two_and_three_threads_are_bit_identical():
     assert out["1"]["runs"] == out["2"]["runs"] == out["3"]["runs"] == out["2→1"]["runs"]
 
 
+def test_wait_policies_and_threading_layers_give_the_same_bits():
+    # swarmreg sets OMP_WAIT_POLICY=PASSIVE unless the user chose a wait setting
+    # (swarmreg/_runtime.py): how idle threads wait, and which layer runs them, must
+    # not change a bit.  The default run (passive, omp) is the reference.
+    out = {}
+    for name, env in [("passive", {}), ("spin", {"GOMP_SPINCOUNT": "300000"}),
+                      ("active", {"OMP_WAIT_POLICY": "ACTIVE"}),
+                      ("workqueue", {"NUMBA_THREADING_LAYER": "workqueue"})]:
+        full = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
+        proc = subprocess.run([sys.executable, "-c", THREAD_SCRIPT],
+                              env={**full, "NUMBA_NUM_THREADS": "2", **env},
+                              capture_output=True, text=True, timeout=600, check=True)
+        out[name] = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert all(o["threads"] == 2 for o in out.values())
+    assert out["passive"]["runs"] == out["spin"]["runs"] == out["active"]["runs"] \
+        == out["workqueue"]["runs"]
+
+
 def test_iris_defaults_reach_93_percent_test_accuracy():
     # Averaged over five splits and seeds: split seed 0 is a hard split on which
     # logistic regression, an SVM and scikit-learn's MLP all score 90%.

@@ -5,11 +5,13 @@ start one Numba thread per core.  An OpenMP worker that spins while it waits for
 next parallel region steals the core the other job needs, and a parallel region
 waits at every join for a descheduled thread: with libgomp's default wait policy a
 cached ``train_pso`` ran 2.6× slower with the default threads than with one thread
-beside one other ``train_pso`` (swarmreg's threading note, ``swarmreg/_threads.py``).
+beside one other ``train_pso`` (``swarmreg/_runtime.py`` says what swarmreg does).
 
 Measured here, each figure in a fresh process (Numba fixes its thread pool at start):
 
 * ``default``: the library's default settings (all cores, swarmreg's wait policy);
+* ``libgomp's spin (before)``: ``GOMP_SPINCOUNT=300000``, libgomp's default when no
+  wait policy is set, which is what swarmreg ran with before it set one;
 * ``1 thread``: ``NUMBA_NUM_THREADS=1``;
 
 each *quiet* and *beside one load process*: a ``train_pso`` with its defaults (Iris
@@ -37,7 +39,14 @@ from _common import (BENCH_DIR, MARK, ForeignLoad, call_in_subprocess, fmt, note
                      table)
 
 #: Variants: name → environment of the measured process (None removes a variable).
-VARIANTS = {"default": {}, "1 thread": {"NUMBA_NUM_THREADS": "1"}}
+#: ``GOMP_SPINCOUNT=300000`` is libgomp's own default spin when no wait policy is set,
+#: i.e. swarmreg before it set ``OMP_WAIT_POLICY=PASSIVE`` (a user setting: kept).
+#: The last variant is the reference of the ratios.
+VARIANTS = {
+    "default": {},
+    "libgomp's spin (before)": {"GOMP_SPINCOUNT": "300000"},
+    "1 thread": {"NUMBA_NUM_THREADS": "1"},
+}
 SWARM, LAYERS = 100, (4, 7, 3)
 
 LOAD_SCRIPT = textwrap.dedent(f"""

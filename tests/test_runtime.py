@@ -1,0 +1,132 @@
+"""What ``swarmreg/_runtime.py`` does to the process: OpenMP's wait policy, Numba's
+registry load without scipy.linalg, and the one line said while kernels compile.
+
+Each property concerns a fresh process (what happens at import, at the first cached
+load, at the first compilation), so each test runs its own Python.
+"""
+
+import json
+import os
+import pathlib
+import re
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from swarmreg import _runtime
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+def run_python(script, env=None, timeout=600):
+    """Run ``script`` in a fresh Python; return (stdout's last line as JSON, stderr)."""
+    full = {k: v for k, v in os.environ.items()
+            if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "KMP_BLOCKTIME")}
+    full.update(env or {})
+    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(script)], env=full,
+                          capture_output=True, text=True, timeout=timeout)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1]), proc.stderr
+
+
+@pytest.mark.parametrize("user", [{}, {"OMP_WAIT_POLICY": "active"}, {"GOMP_SPINCOUNT": "100"},
+                                  {"KMP_BLOCKTIME": "200"}])
+def test_wait_policy_is_passive_unless_the_user_chose_a_wait_setting(user):
+    environ = dict(user)
+    assert _runtime.set_wait_policy(environ) == (not user)
+    assert environ == (user or {"OMP_WAIT_POLICY": "PASSIVE"})
+
+
+def test_import_sets_the_wait_policy_before_numba_loads_openmp():
+    # OpenMP reads the variable when its library is loaded, at Numba's first parallel
+    # call: it must be in the environment by then, and no sooner is needed.
+    out, _ = run_python("""
+        import json, os, numpy as np, numba, swarmreg as sr
+        before = numba.np.ufunc.parallel._is_initialized
+        net = sr.Network([4, 3, 2])
+        sr.regularized_error(net, np.zeros((3, net.n_params)), np.zeros((5, 4)), np.zeros(5, int), 0.1)
+        print(json.dumps([os.environ.get("OMP_WAIT_POLICY"), before, numba.threading_layer()]))
+        """)
+    assert out == ["PASSIVE", False, "omp"]
+    out, _ = run_python("import json, os, swarmreg; print(json.dumps(os.environ['OMP_WAIT_POLICY']))",
+                        env={"OMP_WAIT_POLICY": "ACTIVE"})
+    assert out == "ACTIVE"
+
+
+LOAD_SCRIPT = """
+    import json, sys, numpy as np, swarmreg as sr
+    net = sr.Network([4, 3, 2])
+    X, y = np.random.default_rng(0).normal(size=(7, 4)), np.arange(7) % 2
+    sr.regularized_error(net, np.zeros((2, net.n_params)), X, y, 0.1)  # loads a kernel
+    import numba
+    from numba.np import arraymath
+    out = {"scipy_linalg_loaded": "scipy.linalg" in sys.modules,
+           "have_blas": arraymath._HAVE_BLAS,
+           "finder_left": any(type(f).__name__ == "_SkipBlasCheck" for f in sys.meta_path)}
+
+    @numba.njit
+    def convolve(a, b):
+        return np.convolve(a, b)
+
+    a, b = np.linspace(-1.0, 2.0, 9), np.array([0.5, -1.0, 3.0])
+    out["convolve_error"] = float(np.max(np.abs(convolve(a, b) - np.convolve(a, b))))
+    import scipy.linalg  # a genuine import after the skipped one
+    out["solve"] = scipy.linalg.solve(np.array([[2.0, 0.0], [0.0, 4.0]]), np.ones(2)).tolist()
+
+    @numba.njit
+    def dot(a, b):
+        return np.dot(a, b)
+
+    out["dot_error"] = abs(float(dot(a, a)) - float(a @ a))
+    print(json.dumps(out))
+    """
+
+
+def test_first_cached_load_skips_scipy_linalg_and_later_imports_still_work():
+    out, _ = run_python(LOAD_SCRIPT)
+    assert out["scipy_linalg_loaded"] is False
+    assert out["have_blas"] is False  # the documented side effect
+    assert out["finder_left"] is False
+    assert out["convolve_error"] <= 1e-14  # np.convolve falls back to a loop, still right
+    assert out["solve"] == [0.5, 0.25]
+    assert out["dot_error"] <= 1e-14
+
+
+def test_a_process_that_loaded_scipy_linalg_first_keeps_numbas_blas_check():
+    out, _ = run_python("import scipy.linalg\n" + textwrap.dedent(LOAD_SCRIPT))
+    assert out["have_blas"] is True
+    assert out["finder_left"] is False
+
+
+def test_no_kernel_uses_what_the_skipped_check_decides():
+    # numba.np.arraymath._HAVE_BLAS only chooses how np.correlate/np.convolve run.
+    sources = "\n".join(p.read_text() for p in (ROOT / "swarmreg").rglob("*.py")
+                         if p.name != "_runtime.py")  # which says so in its docstring
+    assert not re.search(r"np\.(correlate|convolve)\b", sources)
+
+
+def test_says_so_once_while_kernels_compile_and_not_when_loading_them(tmp_path):
+    # An empty NUMBA_CACHE_DIR: the first process compiles, the second loads.
+    script = """
+        import json, numpy as np, swarmreg as sr
+        net = sr.Network([2, 2, 1], output="identity")
+        for lam in (0.1, 0.2):
+            sr.regularized_error(net, np.zeros(net.n_params), np.zeros((3, 2)), np.zeros(3), lam)
+        net.predict(np.zeros(net.n_params), np.zeros((3, 2)))  # another kernel
+        print(json.dumps(0))
+        """
+    env = {"NUMBA_CACHE_DIR": str(tmp_path)}
+    _, cold = run_python(script, env)
+    _, cached = run_python(script, env)
+    said = [ln for ln in cold.splitlines() if ln.startswith("swarmreg: compiling")]
+    assert said == [_runtime.compile_message("regularized_error's kernel")], cold
+    assert "compiling" not in cached, cached
+    assert any(tmp_path.rglob("*.nbi"))
+
+
+def test_compile_message_names_the_cost_of_the_entry_point():
+    assert _runtime.compile_message("pso_iterate") == (
+        "swarmreg: compiling kernels for first use, about 20 s, once per install")
+    assert "about 5 s" in _runtime.compile_message("some_new_kernel")
