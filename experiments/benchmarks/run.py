@@ -14,6 +14,9 @@ scaling    swarmreg's cost per iteration against particles, items and parameters
 startup    ``import swarmreg`` and the first train_pso / train_backprop call, with
            an empty and a filled Numba cache, each in a fresh process
 gridsearch GridSearchCV over λ with n_jobs=1 against n_jobs=2 (processes, threads)
+busy       train_pso (Iris 4-7-3, 100 particles) quiet and beside another train_pso
+           process that the benchmark starts and kills: the default settings against
+           one thread (and against libgomp's spinning wait), ratios from one run
 ========== ===========================================================================
 
 Every timing is the median of several repeats after a warm-up, and every ratio
@@ -40,7 +43,7 @@ import _common  # noqa: E402
 
 from swarmreg._io import atomic_write  # noqa: E402
 
-BENCHMARKS = ("pso", "backprop", "scaling", "startup", "gridsearch")
+BENCHMARKS = ("pso", "backprop", "scaling", "startup", "gridsearch", "busy")
 DEFAULT_OUT = BENCH_DIR / "results"
 #: Average cores kept busy by other processes above which a benchmark gets a warning.
 BUSY = 0.25
