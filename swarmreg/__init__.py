@@ -4,7 +4,7 @@ L2-regularized error, and see what the regularization constant λ means.
 The public surface is listed in ``__all__``; see README.md for a tour.
 """
 
-# First: it sets OpenMP's wait policy before Numba starts its threads and hooks Numba's
+# First: it sets how OpenMP's idle threads wait before Numba starts them and hooks Numba's
 # first registry load and first compilation (what and why: swarmreg/_runtime.py).
 from . import _runtime  # noqa: F401, I001
 from . import datasets

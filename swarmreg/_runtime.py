@@ -1,23 +1,27 @@
 """Process-wide settings that swarmreg makes when it is imported, before Numba starts
 its threads or loads its first compiled function.  Imported first by ``swarmreg``.
 
-1. **OpenMP wait policy.**  Numba's default threading layer on Linux wheels is
-   OpenMP (GNU libgomp).  Its idle threads spin for a while before they sleep, both
-   between the parallel regions of one PSO run (one region per iteration) and at each
-   join.  On a machine whose cores are all in use, e.g. two swarmreg jobs on two
-   cores, the spinning threads steal the cores that the work needs and every region
-   waits for a descheduled thread: beside one other ``train_pso``, a ``train_pso``
-   ran 2.6× (and up to 16×) slower with the default threads than with one thread.
-   With ``OMP_WAIT_POLICY=PASSIVE`` idle threads sleep at once and the same call is
-   as fast as with one thread or faster (``experiments/benchmarks/busy.py``
-   measures both ratios in one run).  swarmreg therefore sets it when the user has
-   set none of ``OMP_WAIT_POLICY``, ``GOMP_SPINCOUNT`` (libgomp) and
-   ``KMP_BLOCKTIME`` (Intel OpenMP).  OpenMP reads the variable once, when its
-   library is loaded, which Numba does at its first parallel call; so it has no
-   effect when another OpenMP user (e.g. an earlier import that loaded libgomp
-   and ran a parallel region) came first.  Side effect: the variable stays in
-   ``os.environ``, so subprocesses started afterwards (the sweep runner's workers,
-   other OpenMP programs) inherit it.  The TBB and workqueue layers ignore it.
+1. **How OpenMP's idle threads wait.**  Numba's default threading layer on Linux
+   wheels is OpenMP, GNU libgomp (``numba.threading_layer()`` says ``"omp"``).  With
+   no setting, libgomp's idle threads spin for about 300 000 rounds (a few ms) before
+   they sleep: between the parallel regions of one PSO run (one region per
+   iteration) and at each join.  On a machine whose cores are all in use, e.g. two
+   swarmreg jobs on two cores, the spinning threads steal the cores that the work
+   needs and every region waits for a descheduled thread: beside one other
+   ``train_pso``, a ``train_pso`` ran 2.6× to 16× slower with the default threads
+   than with one thread.  ``OMP_WAIT_POLICY=PASSIVE`` (sleep at once) removes that,
+   but waking a sleeping thread at every region cost 13–65 % on a quiet machine
+   (Iris 4-7-3, 100 and 20 particles).  A short spin, ``GOMP_SPINCOUNT=300``, is as
+   fast as libgomp's default when the machine is quiet and within 1.2× of one
+   thread beside another ``train_pso`` (``experiments/benchmarks/busy.py`` measures
+   all of it in one run).  swarmreg therefore sets ``GOMP_SPINCOUNT=300`` when the
+   user has set none of ``OMP_WAIT_POLICY``, ``GOMP_SPINCOUNT`` and ``KMP_BLOCKTIME``
+   (Intel's OpenMP, which ignores ``GOMP_SPINCOUNT``; so do the TBB and workqueue
+   layers).  libgomp reads the variable once, when it is loaded, which Numba does at
+   its first parallel call; so it has no effect when something else loaded libgomp
+   first.  Side effect: the variable stays in ``os.environ``, so subprocesses
+   started afterwards (the sweep runner's workers, other libgomp programs) inherit
+   it.
 
 2. **Loading cached kernels without importing scipy.linalg.**  The first time a
    process loads any compiled function from Numba's cache, Numba imports its
@@ -64,11 +68,15 @@ def compile_message(kernel_name):
 _WAIT_VARIABLES = ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "KMP_BLOCKTIME")
 
 
+#: libgomp's spin rounds before an idle thread sleeps (its default: 300 000).
+SPIN_COUNT = 300
+
+
 def set_wait_policy(environ=os.environ):
-    """Set ``OMP_WAIT_POLICY=PASSIVE`` unless the user chose a wait setting; True if set."""
+    """Set ``GOMP_SPINCOUNT=SPIN_COUNT`` unless the user chose a wait setting; True if set."""
     if any(name in environ for name in _WAIT_VARIABLES):
         return False
-    environ["OMP_WAIT_POLICY"] = "PASSIVE"
+    environ["GOMP_SPINCOUNT"] = str(SPIN_COUNT)
     return True
 
 

@@ -127,11 +127,12 @@ def test_one_two_and_three_threads_are_bit_identical():
 
 
 def test_wait_policies_and_threading_layers_give_the_same_bits():
-    # swarmreg sets OMP_WAIT_POLICY=PASSIVE unless the user chose a wait setting
+    # swarmreg sets GOMP_SPINCOUNT=300 unless the user chose a wait setting
     # (swarmreg/_runtime.py): how idle threads wait, and which layer runs them, must
-    # not change a bit.  The default run (passive, omp) is the reference.
+    # not change a bit.  The default run (short spin, omp) is the reference.
     out = {}
-    for name, env in [("passive", {}), ("spin", {"GOMP_SPINCOUNT": "300000"}),
+    for name, env in [("default", {}), ("passive", {"OMP_WAIT_POLICY": "PASSIVE"}),
+                      ("spin", {"GOMP_SPINCOUNT": "300000"}),
                       ("active", {"OMP_WAIT_POLICY": "ACTIVE"}),
                       ("workqueue", {"NUMBA_THREADING_LAYER": "workqueue"})]:
         full = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
@@ -140,8 +141,8 @@ def test_wait_policies_and_threading_layers_give_the_same_bits():
                               capture_output=True, text=True, timeout=600, check=True)
         out[name] = json.loads(proc.stdout.strip().splitlines()[-1])
     assert all(o["threads"] == 2 for o in out.values())
-    assert out["passive"]["runs"] == out["spin"]["runs"] == out["active"]["runs"] \
-        == out["workqueue"]["runs"]
+    assert out["default"]["runs"] == out["passive"]["runs"] == out["spin"]["runs"] \
+        == out["active"]["runs"] == out["workqueue"]["runs"]
 
 
 def test_iris_defaults_reach_93_percent_test_accuracy():

@@ -9,9 +9,10 @@ beside one other ``train_pso`` (``swarmreg/_runtime.py`` says what swarmreg does
 
 Measured here, each figure in a fresh process (Numba fixes its thread pool at start):
 
-* ``default``: the library's default settings (all cores, swarmreg's wait policy);
+* ``default``: the library's default settings (all cores, ``GOMP_SPINCOUNT=300``);
+* ``OMP_WAIT_POLICY=PASSIVE``: idle threads sleep at once (the other candidate);
 * ``libgomp's spin (before)``: ``GOMP_SPINCOUNT=300000``, libgomp's default when no
-  wait policy is set, which is what swarmreg ran with before it set one;
+  wait setting is made, which is what swarmreg ran with before it made one;
 * ``1 thread``: ``NUMBA_NUM_THREADS=1``;
 
 each *quiet* and *beside one load process*: a ``train_pso`` with its defaults (Iris
@@ -40,10 +41,11 @@ from _common import (BENCH_DIR, MARK, ForeignLoad, call_in_subprocess, fmt, note
 
 #: Variants: name → environment of the measured process (None removes a variable).
 #: ``GOMP_SPINCOUNT=300000`` is libgomp's own default spin when no wait policy is set,
-#: i.e. swarmreg before it set ``OMP_WAIT_POLICY=PASSIVE`` (a user setting: kept).
+#: i.e. swarmreg before it set ``GOMP_SPINCOUNT=300``; swarmreg keeps a user's setting.
 #: The last variant is the reference of the ratios.
 VARIANTS = {
     "default": {},
+    "OMP_WAIT_POLICY=PASSIVE": {"OMP_WAIT_POLICY": "PASSIVE"},
     "libgomp's spin (before)": {"GOMP_SPINCOUNT": "300000"},
     "1 thread": {"NUMBA_NUM_THREADS": "1"},
 }
@@ -64,8 +66,9 @@ LOAD_SCRIPT = textwrap.dedent(f"""
     """)
 
 
-def measure(iterations, repeats):
-    """In a fresh process: ms per iteration of ``repeats`` cached ``train_pso`` calls.
+def measure(iterations, repeats, swarm=SWARM):
+    """In a fresh process: ms per iteration of ``repeats`` cached ``train_pso`` calls
+    with ``swarm`` particles.
 
     Returns
     -------
@@ -79,10 +82,10 @@ def measure(iterations, repeats):
 
     X, _, y, _ = sr.datasets.iris()
     net = sr.Network(list(LAYERS))
-    sr.train_pso(net, X, y, swarm_size=SWARM, max_iter=50, seed=0)  # warm-up
+    sr.train_pso(net, X, y, swarm_size=swarm, max_iter=50, seed=0)  # warm-up
     ms = []
     for r in range(repeats):
-        res = sr.train_pso(net, X, y, swarm_size=SWARM, max_iter=iterations, seed=r)
+        res = sr.train_pso(net, X, y, swarm_size=swarm, max_iter=iterations, seed=r)
         ms.append(1e3 * res.elapsed / res.iterations)
     return {"ms": ms, "threads": numba.get_num_threads(), "layer": numba.threading_layer()}
 
@@ -120,14 +123,15 @@ def stop_load(proc):
     proc.wait()
 
 
-def phase(variants, rounds, iterations, repeats):
+def phase(variants, rounds, iterations, repeats, swarm=SWARM):
     """Interleaved rounds: every variant once per round, each in a fresh process."""
     samples = {name: [] for name in variants}
     info = {}
     for _ in range(rounds):
         for name, env in variants.items():
             out = call_in_subprocess("busy", "measure",
-                                     {"iterations": iterations, "repeats": repeats}, env=env)
+                                     {"iterations": iterations, "repeats": repeats, "swarm": swarm},
+                                     env=env)
             samples[name] += out["ms"]
             info[name] = {"threads": out["threads"], "layer": out["layer"]}
     return {name: {**stats(samples[name]), **info[name]} for name in variants}
@@ -140,7 +144,7 @@ def run(cfg, notes, variants=None, load_env=None):
     environment) let one compare settings by hand; the suite uses ``VARIANTS``.
     """
     variants = VARIANTS if variants is None else variants
-    rounds = 2 if cfg.quick else 4
+    rounds = 2 if cfg.quick else 3
     iterations = 300 if cfg.quick else 2000
     repeats = 2 if cfg.quick else 3
     results = {}
