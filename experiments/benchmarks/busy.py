@@ -50,6 +50,15 @@ VARIANTS = {
     "1 thread": {"NUMBA_NUM_THREADS": "1"},
 }
 SWARM, LAYERS = 100, (4, 7, 3)
+#: The wait settings ``import swarmreg`` respects.  Removed from every child's
+#: environment unless a variant sets them: this process imported swarmreg, which put
+#: its own choice into ``os.environ``, and the children must make theirs afresh.
+WAIT_VARIABLES = ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "KMP_BLOCKTIME")
+
+
+def child_env(env=None):
+    """``env`` on top of the removal of ``WAIT_VARIABLES`` (None removes a variable)."""
+    return {**{name: None for name in WAIT_VARIABLES}, **(env or {})}
 
 LOAD_SCRIPT = textwrap.dedent(f"""
     import sys, time
@@ -93,7 +102,7 @@ def measure(iterations, repeats, swarm=SWARM):
 def start_load(seconds, env=None):
     """Start the load process; return it once its kernels are loaded."""
     full_env = dict(os.environ)
-    for key, value in (env or {}).items():
+    for key, value in child_env(env).items():
         if value is None:
             full_env.pop(key, None)
         else:
@@ -131,7 +140,7 @@ def phase(variants, rounds, iterations, repeats, swarm=SWARM):
         for name, env in variants.items():
             out = call_in_subprocess("busy", "measure",
                                      {"iterations": iterations, "repeats": repeats, "swarm": swarm},
-                                     env=env)
+                                     env=child_env(env))
             samples[name] += out["ms"]
             info[name] = {"threads": out["threads"], "layer": out["layer"]}
     return {name: {**stats(samples[name]), **info[name]} for name in variants}

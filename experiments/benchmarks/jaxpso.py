@@ -149,6 +149,8 @@ def measure_swarmreg(particles, iterations, repeats):
 
 
 def _phase(rounds, iterations, repeats):
+    import busy
+
     samples = {(peer, p): [] for peer in ("swarmreg", "jax") for p in PARTICLES}
     extra = {}
     for _ in range(rounds):
@@ -156,7 +158,7 @@ def _phase(rounds, iterations, repeats):
             for peer in ("swarmreg", "jax"):
                 out = call_in_subprocess("jaxpso", f"measure_{peer}",
                                          {"particles": p, "iterations": iterations,
-                                          "repeats": repeats})
+                                          "repeats": repeats}, env=busy.child_env())
                 samples[(peer, p)] += out["ms"]
                 extra.update({k: v for k, v in out.items() if k != "ms"})
     return {f"{peer} P={p}": stats(v) for (peer, p), v in samples.items()}, extra

@@ -16,7 +16,9 @@ startup    ``import swarmreg`` and the first train_pso / train_backprop call, wi
 gridsearch GridSearchCV over λ with n_jobs=1 against n_jobs=2 (processes, threads)
 busy       train_pso (Iris 4-7-3, 100 particles) quiet and beside another train_pso
            process that the benchmark starts and kills: the default settings against
-           one thread (and against libgomp's spinning wait), ratios from one run
+           one thread, passive waiting and libgomp's long spin, ratios from one run
+jaxpso     swarmreg against a PSO jitted end to end in JAX (lax.scan + vmap, float64),
+           Iris 4-7-3, 20 and 100 particles, quiet and beside another train_pso
 ========== ===========================================================================
 
 Every timing is the median of several repeats after a warm-up, and every ratio
@@ -43,7 +45,7 @@ import _common  # noqa: E402
 
 from swarmreg._io import atomic_write  # noqa: E402
 
-BENCHMARKS = ("pso", "backprop", "scaling", "startup", "gridsearch", "busy")
+BENCHMARKS = ("pso", "backprop", "scaling", "startup", "gridsearch", "busy", "jaxpso")
 DEFAULT_OUT = BENCH_DIR / "results"
 #: Average cores kept busy by other processes above which a benchmark gets a warning.
 BUSY = 0.25
@@ -95,7 +97,7 @@ def main(argv=None):
     env["env_vars"] = {k: os.environ.get(k) for k in (
         "NUMBA_NUM_THREADS", "NUMBA_THREADING_LAYER", "NUMBA_CACHE_DIR", "OMP_NUM_THREADS",
         "OMP_WAIT_POLICY", "OPENBLAS_NUM_THREADS",
-        "MKL_NUM_THREADS")}
+        "MKL_NUM_THREADS", "GOMP_SPINCOUNT", "KMP_BLOCKTIME")}
     env["load_average_start"] = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
     v = env["versions"]
     print(f"# swarmreg benchmarks ({'quick' if cfg.quick else 'full'})\n")
