@@ -135,7 +135,8 @@ def test_wait_policies_and_threading_layers_give_the_same_bits():
                       ("spin", {"GOMP_SPINCOUNT": "300000"}),
                       ("active", {"OMP_WAIT_POLICY": "ACTIVE"}),
                       ("workqueue", {"NUMBA_THREADING_LAYER": "workqueue"})]:
-        full = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
+        full = {k: v for k, v in os.environ.items()
+                if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
         proc = subprocess.run([sys.executable, "-c", THREAD_SCRIPT],
                               env={**full, "NUMBA_NUM_THREADS": "2", **env},
                               capture_output=True, text=True, timeout=600, check=True)

@@ -46,11 +46,13 @@ def test_import_sets_the_spin_count_before_numba_loads_openmp():
         import json, os, numpy as np, numba, swarmreg as sr
         before = numba.np.ufunc.parallel._is_initialized
         net = sr.Network([4, 3, 2])
-        sr.regularized_error(net, np.zeros((3, net.n_params)), np.zeros((5, 4)), np.zeros(5, int), 0.1)
+        X, y = np.zeros((5, 4)), np.zeros(5, int)
+        sr.regularized_error(net, np.zeros((3, net.n_params)), X, y, 0.1)
         print(json.dumps([os.environ.get("GOMP_SPINCOUNT"), before, numba.threading_layer()]))
         """)
     assert out == ["300", False, "omp"]
-    out, _ = run_python("import json, os, swarmreg; print(json.dumps(os.environ.get('GOMP_SPINCOUNT')))",
+    out, _ = run_python("import json, os, swarmreg\n"
+                        "print(json.dumps(os.environ.get('GOMP_SPINCOUNT')))",
                         env={"OMP_WAIT_POLICY": "ACTIVE"})
     assert out is None
 
