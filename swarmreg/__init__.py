@@ -15,6 +15,7 @@ from .lambdas import (
     convert_lambda,
     decay_fixed_point_lambda,
 )
+from ._loop import NonFiniteObjectiveError
 from .lbfgs import train_lbfgs
 from .network import Network
 from .pso import train_pso
@@ -37,6 +38,7 @@ __all__ = [
     "NoEquivalentLambdaError",
     "LambdaContextError",
     "SklearnLossMismatchWarning",
+    "NonFiniteObjectiveError",
     "TrainResult",
     "datasets",
     "__version__",

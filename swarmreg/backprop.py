@@ -5,9 +5,9 @@ import time
 import numpy as np
 
 from . import _backprop_kernel
-from ._loop import check_seed, drive, progress_bar
+from ._loop import History, check_seed, drive, non_finite_run, progress_bar
 from ._random import state_words
-from ._validation import check_choice, check_int, check_real, check_theta
+from ._validation import check_bool, check_choice, check_int, check_memory, check_real, check_theta
 from .error import LOSS_CODES, Objective
 from .lambdas import convert_lambda, decay_fixed_point_lambda
 from .result import summarize
@@ -110,6 +110,11 @@ def train_backprop(network, X, y, *, lam=0.0, rule="objective", lr=0.01, batch_s
         number of epochs (each one gradient pass over the training set), ``rule`` and
         ``lam_nominal`` as given.
 
+    Raises
+    ------
+    NonFiniteObjectiveError
+        E was inf or NaN at the start and stayed so (λ·Σw² or the data error overflowed).
+
     Examples
     --------
     >>> import swarmreg as sr
@@ -125,9 +130,10 @@ def train_backprop(network, X, y, *, lam=0.0, rule="objective", lr=0.01, batch_s
         raise ValueError(f"rule='none' applies no L2 term; got lam={lam_nominal} (use another rule)")
     lr = check_real(lr, "lr", low=0.0, low_open=True)
     momentum = check_real(momentum, "momentum", low=0.0, high=1.0, high_open=True)
-    if not isinstance(regularize_biases, (bool, np.bool_)):
-        raise TypeError(f"regularize_biases must be True or False, got {regularize_biases!r}")
-    obj = Objective.build(network, X, y, 0.0, loss=loss, include_biases=bool(regularize_biases))
+    regularize_biases = check_bool(regularize_biases, "regularize_biases")
+    shuffle = check_bool(shuffle, "shuffle")
+    progress = check_bool(progress, "progress")
+    obj = Objective.build(network, X, y, 0.0, loss=loss, include_biases=regularize_biases)
     N = obj.n_samples
     if batch_size is None:
         batch_size = N
@@ -140,6 +146,9 @@ def train_backprop(network, X, y, *, lam=0.0, rule="objective", lr=0.01, batch_s
     seed = check_seed(seed)
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable, got {type(callback).__name__}")
+    # θ, velocity, the epoch's start, the gradient and the two masks: 6 float64 vectors.
+    check_memory(8 * 6 * network.n_params, f"{network!r}'s {network.n_params} parameters",
+                 "use a smaller network")
     rng = np.random.default_rng(seed)
     theta = network.initial_theta(rng) if theta0 is None else check_theta(network, theta0, allow_stack=False)
     rng_words = state_words(rng)  # the kernel continues rng's stream (its shuffles)
@@ -155,7 +164,7 @@ def train_backprop(network, X, y, *, lam=0.0, rule="objective", lr=0.01, batch_s
     sizes, hidden, output = network._codes
     vel = np.zeros_like(theta)
     prev = np.empty_like(theta)
-    history = np.empty(epochs + 1)
+    history = History(epochs + 1)  # grown as the run goes: a target may end it early
     counters = np.zeros(2, dtype=np.int64)
     best_err = np.full(1, np.inf)
     buf = obj.scratch(1)[0]
@@ -164,20 +173,27 @@ def train_backprop(network, X, y, *, lam=0.0, rule="objective", lr=0.01, batch_s
     eval_args = (obj.xb, obj.tb, N, obj.penalty_mask, lam_E, buf)
 
     def iterate(steps):
+        hist = history.reserve(int(counters[0]) + steps + 1)
         return _backprop_kernel.backprop_epochs(
-            theta, vel, prev, *fixed, rng_words, steps, batch_size, bool(shuffle), lr, momentum,
-            coupled, per_item, decoupled, shrink_mask, *grad_args, *eval_args, history, counters,
+            theta, vel, prev, *fixed, rng_words, steps, batch_size, shuffle, lr, momentum,
+            coupled, per_item, decoupled, shrink_mask, *grad_args, *eval_args, hist, counters,
             best_err, target, patience)
 
     iterate(0)  # compile (or load from the cache) before the clock starts
     start = time.perf_counter()
-    data, pen = obj.terms(theta.reshape(1, -1))
-    history[0] = best_err[0] = data[0] + obj.penalty_term(pen)[0]
-    code = _backprop_kernel.HIT_TARGET if history[0] <= target else _backprop_kernel.RAN_OUT
+    with np.errstate(over="ignore", invalid="ignore"):  # a non-finite start is reported below
+        data, pen = obj.terms(theta.reshape(1, -1))
+        history.array[0] = best_err[0] = data[0] + obj.penalty_term(pen)[0]
+    code = _backprop_kernel.HIT_TARGET if history.array[0] <= target else _backprop_kernel.RAN_OUT
     stop_reason = drive(iterate, epochs, counters, code, _STOP_REASONS, callback=callback,
-                        report=lambda: (float(history[counters[0]]), theta.copy()), bar=bar)
+                        report=lambda: (float(history.array[counters[0]]), theta.copy()), bar=bar)
     elapsed = time.perf_counter() - start
     done = int(counters[0])
-    return summarize(obj, theta, history[: done + 1], iterations=done, n_evaluations=done,
+    if not np.isfinite(history.array[: done + 1]).any():  # only the start can be non-finite
+        raise non_finite_run(
+            f"the error E was non-finite at the start and after the first epoch (rule "
+            f"{rule!r}, lam_E={lam_E:g})", lam=lam_nominal,
+            extra=f", lr={lr:g} too large, theta0 too far out")
+    return summarize(obj, theta, history.array[: done + 1], iterations=done, n_evaluations=done,
                      elapsed=elapsed, stop_reason=stop_reason, trainer="backprop", seed=seed,
                      rule=rule, lam_nominal=lam_nominal)

@@ -27,8 +27,10 @@ scheme                 update of a weight / objective                        λ_
 """
 
 import dataclasses
+import math
 import warnings
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Callable
 
 from ._validation import check_int, check_real
@@ -63,6 +65,11 @@ class _Context:
     n_samples: int = None
     n_outputs: int = None
     momentum: float = 0.0
+
+    def __str__(self):
+        given = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        given = [f"{k}={v!r}" for k, v in given.items() if v is not None and (k != "momentum" or v)]
+        return ", ".join(given) or "no context"
 
     def need(self, scheme, *names):
         missing = [n for n in names if getattr(self, n) is None]
@@ -116,7 +123,9 @@ def decay_fixed_point_lambda(lam, lr, momentum):
     ``(1 − μ)v = −ηg``, i.e. ``g + (λ(1 − μ)/η)·w = 0``: the stationarity condition of
     E with ``λ_E = λ(1 − μ)/(2η)``.  Only the fixed point coincides, not the path.
     """
-    return lam * (1.0 - momentum) / (2.0 * lr)
+    return _positive_result(lam * (1.0 - momentum) / (2.0 * lr), lam,
+                            f"the fixed point of lam={lam!r}, lr={lr!r}, momentum={momentum!r} is "
+                            "λ_E = {}")
 
 
 def _decay(ctx):
@@ -279,7 +288,34 @@ def convert_lambda(value, from_scheme, to_scheme, *, lr=None, batch_size=None, n
         n_outputs=None if n_outputs is None else check_int(n_outputs, "n_outputs", low=1),
         momentum=check_real(momentum, "momentum", low=0.0, high=1.0, high_open=True),
     )
-    return value * SCHEMES[from_scheme].factor(ctx) / SCHEMES[to_scheme].factor(ctx)
+    factors = [SCHEMES[from_scheme].factor(ctx), SCHEMES[to_scheme].factor(ctx)]
+    for scheme, factor in zip((from_scheme, to_scheme), factors):
+        if not (math.isfinite(factor) and factor > 0.0):
+            raise ValueError(f"scheme {scheme!r}: one unit of its λ is λ_E = {factor!r} for {ctx}, "
+                             "not a finite positive float64; the context is out of range")
+    result = value * factors[0] / factors[1]
+    if value > 0.0 and not (math.isfinite(result) and result > 0.0):
+        # The product may have overflowed (underflowed) on the way to a representable λ:
+        # take the exact quotient, correctly rounded, before calling it out of range.
+        try:
+            result = float(Fraction(value) * Fraction(factors[0]) / Fraction(factors[1]))
+        except OverflowError:
+            result = math.inf
+    return _positive_result(result, value,
+                            f"λ = {value!r} in {from_scheme!r} is λ = {{}} in {to_scheme!r} ({ctx})")
+
+
+def _positive_result(result, value, says):
+    """``result`` when it is a finite float64 that is positive for a positive ``value``.
+
+    A λ that overflowed to inf or underflowed to 0 is not the λ asked for: typed into a
+    trainer, inf destroys every weight and 0 silently turns regularization off.
+    """
+    if value > 0.0 and not (math.isfinite(result) and result > 0.0):
+        what = "overflows float64" if not math.isfinite(result) else "underflows float64 to 0"
+        raise ValueError(f"{says.format(result)}: the result {what}; no trainer can use it "
+                         "(check the magnitudes of the value and of its context)")
+    return result
 
 
 def lambda_table(lam=0.01, *, lr=0.01, batch_size=10, n_samples=120, n_outputs=3):

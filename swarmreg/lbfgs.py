@@ -4,7 +4,7 @@ import time
 
 import numpy as np
 
-from ._loop import check_seed
+from ._loop import check_seed, non_finite_run
 from ._validation import check_int, check_real, check_theta
 from .error import Objective
 from .result import summarize
@@ -60,7 +60,12 @@ def train_lbfgs(network, X, y, *, lam=0.0, loss="mse", include_biases=False, the
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable, got {type(callback).__name__}")
 
-    obj.value_and_gradient(theta)  # compile (or load from the cache) before the clock starts
+    with np.errstate(over="ignore", invalid="ignore"):  # a non-finite start is reported below
+        value, grad = obj.value_and_gradient(theta)  # compiles (or loads the cache) before the clock
+    if not (np.isfinite(value) and np.all(np.isfinite(grad))):
+        # L-BFGS-B would stop at once, or wander on NaN steps, and report the start as a result.
+        raise non_finite_run(f"E or its gradient at the starting θ is not finite (E = {value})",
+                             lam=obj.lam, extra=", theta0 too far out")
     start = time.perf_counter()
     history = [obj.value_and_gradient(theta)[0]]
     best = {"theta": theta}
