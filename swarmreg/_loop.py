@@ -68,11 +68,10 @@ class History:
         return self.array
 
 
-def drive(iterate, total, counters, code, reasons, *, callback=None, report=None, bar=None,
-          chunk_seconds=CHUNK_SECONDS):
+def drive(iterate, total, counters, code, reasons, *, callback=None, report=None, bar=None):
     """Run ``iterate(steps) -> code`` until it stops or ``counters[0]`` reaches ``total``.
 
-    Each call runs as many steps as take about ``chunk_seconds`` (starting from one
+    Each call runs as many steps as take about ``CHUNK_SECONDS`` (starting from one
     step, at most doubling from one call to the next, cut at once when steps got
     slower), so that a KeyboardInterrupt, raised by Python only between calls, ends
     the run within about that time whatever the budget; with a callback, one step per
@@ -109,7 +108,8 @@ def drive(iterate, total, counters, code, reasons, *, callback=None, report=None
             done = int(counters[0]) - before
             if callback is None and done == steps:  # a call cut short says nothing of the pace
                 per_step = seconds / steps
-                chunk = max(1, min(2 * steps, int(chunk_seconds / per_step) if per_step > 0 else 2 * steps))
+                fit = int(CHUNK_SECONDS / per_step) if per_step > 0 else 2 * steps
+                chunk = max(1, min(2 * steps, fit))
             reason = reasons[code]
             if bar is not None:
                 bar.update(int(counters[0]) - bar.n)

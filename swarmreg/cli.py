@@ -230,7 +230,9 @@ def main(argv=None):
         print(f"swarmreg {args.command}: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print(f"swarmreg {args.command}: interrupted; finished cells are saved", file=sys.stderr)
+        what = {"train": "training interrupted", "sweep": "interrupted; finished cells are saved",
+                "demo": "interrupted; finished cells are saved"}.get(args.command, "interrupted")
+        print(f"swarmreg {args.command}: {what}", file=sys.stderr)
         return 130
 
 

@@ -5,7 +5,7 @@ import time
 import numpy as np
 
 from ._loop import check_seed, non_finite_run
-from ._validation import check_int, check_real, check_theta
+from ._validation import check_int, check_memory, check_real, check_theta
 from .error import Objective
 from .result import summarize
 
@@ -52,6 +52,9 @@ def train_lbfgs(network, X, y, *, lam=0.0, loss="mse", include_biases=False, the
 
     obj = Objective.build(network, X, y, lam, loss=loss, include_biases=include_biases)
     seed = check_seed(seed)
+    # scipy keeps 10 correction pairs (s, y) and a few work vectors: about 30 float64 vectors.
+    check_memory(8 * 30 * network.n_params, f"{network!r}'s {network.n_params} parameters",
+                 "use a smaller network")
     theta = (network.initial_theta(seed) if theta0 is None
              else check_theta(network, theta0, allow_stack=False))
     max_iter = check_int(max_iter, "max_iter", low=1)

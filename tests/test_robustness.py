@@ -2,6 +2,8 @@
 runs that never saw a finite error, flags that are not booleans, λ conversions that
 overflow, and calls that would need more memory than the machine has."""
 
+import time
+
 import numpy as np
 import pytest
 
@@ -125,3 +127,50 @@ def test_cli_lambda_out_of_range_exits_2_with_one_line(capsys):
     assert captured.out == ""
     lines = captured.err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("swarmreg lambda: error:") and "overflows" in lines[0]
+
+
+# -- calls that need more memory than the machine has ---------------------------------------
+
+def test_a_network_too_large_for_memory_fails_fast_naming_layers():
+    # Before: a bare MemoryError, or gigabytes filled first.
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match=r"layers=\[4, 1000000000000, 3\] \(8000000000003 parameters\) "
+                                         r"need about 65.48 TiB of memory, more than the .* available"):
+        sr.Network([4, 10**12, 3])
+    assert time.perf_counter() - start < 1.0
+
+
+def test_a_swarm_too_large_for_memory_fails_fast_naming_swarm_size(iris):
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match=r"swarm_size=1000000000 particles of 59 parameters .* need "
+                                         r"about 3.864 TiB"):
+        sr.train_pso(sr.Network([4, 7, 3]), *iris, swarm_size=10**9)
+    assert time.perf_counter() - start < 1.0
+
+
+@pytest.fixture
+def one_mebibyte(monkeypatch):
+    monkeypatch.setattr(_validation, "available_memory", lambda: 2**20)
+
+
+def test_the_swarm_estimate_counts_nine_arrays_of_swarm_size_by_n_params(iris, one_mebibyte):
+    net = sr.Network([4, 7, 3])  # 59 parameters: 9 · 8 · 59 = 4248 bytes per particle
+    sr.train_pso(net, *iris, swarm_size=200, max_iter=1, seed=0)  # 0.81 MiB + scratch: fits
+    with pytest.raises(ValueError, match=r"swarm_size=300 particles .*use a smaller swarm_size"):
+        sr.train_pso(net, *iris, swarm_size=300, max_iter=1, seed=0)  # 1.22 MiB
+
+
+def test_backprop_and_lbfgs_refuse_a_network_too_large_for_memory(iris, one_mebibyte):
+    net = sr.Network([4, 4000, 3])  # 32003 parameters: 281 KiB for the network itself
+    X, y = iris
+    with pytest.raises(ValueError, match=r"32003 parameters need about 1.465 MiB .*smaller network"):
+        sr.train_backprop(net, X, y, epochs=1, seed=0)
+    with pytest.raises(ValueError, match=r"32003 parameters need about 7.325 MiB"):
+        sr.train_lbfgs(net, X, y, seed=0)
+
+
+def test_available_memory_is_a_positive_number_of_bytes():
+    available = _validation.available_memory()
+    assert available is None or available > 2**20
+    assert _validation.format_bytes(512) == "512 B"
+    assert _validation.format_bytes(3 * 2**30) == "3 GiB"
