@@ -3,7 +3,8 @@
 Each experiment module defines ``MODES`` ("quick" for tests, "default" for a few
 minutes on 2 cores, "full" for the published figures), ``cells(mode)`` (the grid
 of configurations × seeds), ``run_cell(config, seed)`` (one training run, returning
-metrics) and ``report(records, out_dir, mode)`` (CSV + PNG + a markdown section).
+``(metrics, timing)``: what reproduces bit for bit, and the wall time apart from it)
+and ``report(records, out_dir, mode)`` (CSV + PNG + a markdown section).
 ``run_experiment`` runs the grid through ``swarmreg.sweep`` (resumable, local pool
 or Dask) and writes the report.
 """
@@ -23,11 +24,12 @@ MODES = ("quick", "default", "full")
 
 
 def run_experiment(name, *, mode="default", out="results", scheduler=None, workers=None,
-                   progress=True, log=print):
+                   progress=True, log=print, connect_timeout=10.0):
     """Run experiment ``name`` in ``mode`` and write its report under ``<out>/<name>/``.
 
     Finished cells are kept in ``<out>/<name>/<mode>/cells`` and skipped when the same
-    command runs again.  Returns the report's summary (paths and headline numbers).
+    command runs again.  ``connect_timeout``: seconds to wait for a Dask scheduler at an
+    address.  Returns the report's summary (paths and headline numbers).
     """
     if name not in EXPERIMENTS:
         raise ValueError(f"unknown experiment {name!r}; choose from {', '.join(EXPERIMENTS)}")
@@ -37,5 +39,5 @@ def run_experiment(name, *, mode="default", out="results", scheduler=None, worke
     out_dir = Path(out) / name
     cells = [Cell(name, config, seed) for config, seed in module.cells(mode)]
     records = run_sweep(module.run_cell, cells, out_dir / mode, scheduler=scheduler, workers=workers,
-                        progress=progress, log=log)
+                        progress=progress, log=log, connect_timeout=connect_timeout)
     return module.report(records, out_dir, mode)
