@@ -18,6 +18,7 @@ __all__ = [
     "make_teacher",
     "load_csv",
     "CSVData",
+    "csv_header",
     "split_train_test",
     "train_test_split",
     "Standardizer",
@@ -379,6 +380,17 @@ def load_csv(path, *, target=-1, task="classification", delimiter=",", header=No
         return CSVData(X, y, None, feature_names, target_name)
     y, classes = _encode_labels(targets, label(col), path)
     return CSVData(X, y, classes, feature_names, target_name)
+
+
+def csv_header(path, *, delimiter=",", encoding="utf-8"):
+    """The column names of a CSV file's header row, or None when it has none.
+
+    The header is detected as ``load_csv`` does with ``header=None``.
+    """
+    rows = _read_rows(path, delimiter, encoding)
+    if not rows or not _looks_like_header(rows):
+        return None
+    return tuple(f.strip() for f in rows[0][1])
 
 
 def _read_rows(path, delimiter, encoding):
