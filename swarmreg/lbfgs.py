@@ -90,6 +90,8 @@ def train_lbfgs(network, X, y, *, lam=0.0, loss="mse", include_biases=False, the
     except _StopByCallback:
         theta, stop_reason = best["theta"], "callback"
     elapsed = time.perf_counter() - start
+    settings = dict(include_biases=obj.include_biases, max_iter=max_iter, gtol=gtol, ftol=ftol,
+                    theta0_given=theta0 is not None)
     return summarize(obj, theta, np.array(history), iterations=len(history) - 1,
                      n_evaluations=n_calls[0], elapsed=elapsed, stop_reason=stop_reason,
-                     trainer="lbfgs", seed=seed)
+                     trainer="lbfgs", seed=seed, settings=settings)

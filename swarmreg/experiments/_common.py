@@ -54,7 +54,7 @@ def train(scheme, net, X, y, lam, seed, *, lr=0.01, batch_size=1, epochs=200, in
     if scheme == "lbfgs":
         return sr.train_lbfgs(net, X, y, lam=lam, include_biases=include_biases, seed=seed, **extra)
     return sr.train_backprop(net, X, y, lam=lam, rule=scheme, lr=lr, batch_size=batch_size,
-                             epochs=epochs, regularize_biases=include_biases, seed=seed, **extra)
+                             epochs=epochs, include_biases=include_biases, seed=seed, **extra)
 
 
 def metrics(net, res, X_tr, X_te, y_tr, y_te):

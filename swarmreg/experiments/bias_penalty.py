@@ -2,7 +2,7 @@
 
 Regression targets from a 4-6-1 teacher network plus an offset of 10: the network
 needs a large output bias.  Each trainer minimizes E with the biases left out of
-the penalty and with them in it (``include_biases`` / ``regularize_biases``), over
+the penalty and with them in it (``include_biases``), over
 a grid of λ_E.  With the biases penalized the fit pays λ·b² for the offset, so the
 predictions are pulled towards 0 and the test error grows with λ; left out, the
 offset costs nothing.
