@@ -32,10 +32,12 @@ tracebacks were logged by the sweep.
 
 import argparse
 import contextlib
+import csv
 import importlib.util
 import inspect
 import io
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -163,7 +165,7 @@ def _check_train(args, parser):
         args.output = "identity" if args.task == "regression" else "softmax"
     if (args.task == "regression") != (args.output == "identity"):
         parser.error(f"--output {args.output} does not fit --task {args.task} "
-                     "(identity is the regression output, softmax and logistic classify)")
+                     "(identity is the regression output, softmax the classifier's)")
 
 
 def _load_data(args):
@@ -196,10 +198,7 @@ def build_estimator(args, n_features, y_train):
            ("lbfgs", False): estimators.LBFGSRegressor}[args.trainer, classify]
     hidden = (7,)
     if args.layers is not None:
-        n_out = (len(np.unique(y_train)) if classify else
-                 (1 if np.ndim(y_train) == 1 else np.shape(y_train)[1]))
-        if classify and args.output == "logistic" and n_out == 2:
-            n_out = 1
+        n_out = len(np.unique(y_train)) if classify else 1
         want = f"{n_features},...,{n_out}"
         if len(args.layers) < 2 or args.layers[0] != n_features or args.layers[-1] != n_out:
             raise UsageError(f"--layers {','.join(map(str, args.layers))} does not fit the data: "
@@ -213,8 +212,6 @@ def build_estimator(args, n_features, y_train):
             params[name] = value
     if params.get("batch_size") == 0:
         params["batch_size"] = None
-    if classify and args.output == "logistic":
-        params["output"] = "logistic"
     return cls(**params)
 
 
@@ -229,8 +226,6 @@ def _train(args):
         X_tr, X_te, y_tr, y_te, feature_names = _load_data(args)
         est = build_estimator(args, X_tr.shape[1], y_tr)
         est.fit(X_tr, y_tr)
-    if feature_names is not None:
-        est.feature_names_in_ = np.asarray(feature_names, dtype=object)
     res, net = est.result_, est.network_
     if args.trainer == "pso":
         how = f"pso, swarm {est.swarm_size}"
@@ -254,6 +249,10 @@ def _train(args):
     if args.save is not None:
         from .saving import save_model
 
+        if feature_names is not None:
+            # What fit learns from a DataFrame's columns; the CSV header plays that part here,
+            # so that predict can find the columns by name.
+            est.feature_names_in_ = np.asarray(feature_names, dtype=object)
         try:
             path = save_model(est, args.save)
         except OSError as exc:
@@ -271,6 +270,10 @@ def _predict_features(model, args):
     delimiter, encoding = args.delimiter, args.encoding
     names = getattr(model, "feature_names_in_", None)
     header = datasets.csv_header(args.data, delimiter=delimiter, encoding=encoding)
+    if header is not None and len(header) == 1 and model.n_features_in_ > 1:
+        other = [d for d in ",;\t|" if d != delimiter and d in header[0]]
+        hint = f"; the file looks delimited by {other[0]!r} (--delimiter)" if other else ""
+        raise UsageError(f"{args.data} has one column with delimiter {delimiter!r}{hint}")
     if names is not None and header is not None:
         missing = [n for n in names if n not in header]
         if missing:
@@ -281,10 +284,10 @@ def _predict_features(model, args):
     X = datasets.load_csv(args.data, target=None, header=header is not None, delimiter=delimiter,
                           encoding=encoding).X
     if X.shape[1] != model.n_features_in_:
-        why = ("no header naming them" if names is not None and header is None else
-               "a header, but the model has no feature names" if header is not None else "no header")
+        why = ("the file has a header but the model no feature names" if header is not None
+               else "the file has no header")
         raise UsageError(f"{args.data} has {X.shape[1]} columns but the model takes "
-                         f"{model.n_features_in_} features, read by position ({args.data} has {why})")
+                         f"{model.n_features_in_} features by position ({why})")
     return X
 
 
@@ -299,8 +302,12 @@ def _predict(args):
                              "predict needs a model saved by 'swarmreg train --save' or "
                              "save_model(estimator)")
         X = _predict_features(model, args)
-        labels = model.predict(X)
-        proba = model.predict_proba(X) if hasattr(model, "classes_") else None
+        with warnings.catch_warnings():
+            # X holds the columns the model's feature names chose; it is an array, not a
+            # DataFrame, which is all scikit-learn's warning would say.
+            warnings.filterwarnings("ignore", message="X does not have valid feature names")
+            labels = model.predict(X)
+            proba = model.predict_proba(X) if hasattr(model, "classes_") else None
     text = io.StringIO()
     if proba is not None:
         columns = ["label"] + [f"proba_{c}" for c in model.classes_]
@@ -310,8 +317,6 @@ def _predict(args):
         columns = (["prediction"] if values.shape[1] == 1
                    else [f"prediction_{k}" for k in range(values.shape[1])])
         rows = ([repr(float(v)) for v in row] for row in values)
-    import csv
-
     writer = csv.writer(text, lineterminator="\n")
     writer.writerow(columns)
     writer.writerows(rows)
@@ -435,8 +440,8 @@ def build_parser():
                        help="all layer widths, inputs first, e.g. 4,7,3 (default: inputs,7,outputs)")
     train.add_argument("--hidden", default="tanh", choices=["tanh", "relu", "logistic"],
                        help="activation of the hidden layers (default: tanh)")
-    train.add_argument("--output", default=None, choices=["softmax", "identity", "logistic"],
-                       help="output layer: softmax or logistic classify, identity regresses "
+    train.add_argument("--output", default=None, choices=["softmax", "identity"],
+                       help="output layer: softmax classifies, identity regresses "
                             "(default: identity with --task regression, else softmax)")
     train.add_argument("--lam", type=float, default=0.0,
                        help="lambda: lam_E for pso/lbfgs, the rule's own for backprop (default: 0)")
@@ -533,7 +538,9 @@ def build_parser():
 
 def main(argv=None):
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # argparse would report them as the top-level parser's, without the command
+        parser.subparsers[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
     if hasattr(args, "check"):
         args.check(args, parser.subparsers[args.command])
     try:

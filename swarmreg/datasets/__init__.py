@@ -356,6 +356,21 @@ def load_csv(path, *, target=-1, task="classification", delimiter=",", header=No
         if col in feature_cols:
             raise ValueError(f"column {target!r} is both the target and a feature")
     label = (lambda k: repr(names[k])) if names is not None else (lambda k: str(k))
+    # The target first: a continuous target chosen by mistake is the likelier story than
+    # the text column it leaves among the features.
+    y = classes = None
+    if col is not None:
+        targets = [r[col].strip() for _, r in rows]
+        if task == "classification":
+            y, classes = _encode_labels(targets, label(col), path)
+        else:
+            y = np.empty(len(rows))
+            for i, (line, _) in enumerate(rows):
+                value = _finite_number(targets[i])
+                if value is None:
+                    raise ValueError(f"{path}, line {line}, column {label(col)}: regression target "
+                                     f"{targets[i]!r} is not a finite number")
+                y[i] = value
     X = np.empty((len(rows), len(feature_cols)))
     for i, (line, r) in enumerate(rows):
         for j, k in enumerate(feature_cols):
@@ -366,19 +381,6 @@ def load_csv(path, *, target=-1, task="classification", delimiter=",", header=No
             X[i, j] = value
     feature_names = None if names is None else tuple(names[k] for k in feature_cols)
     target_name = None if names is None or col is None else names[col]
-    if col is None:
-        return CSVData(X, None, None, feature_names, None)
-    targets = [r[col].strip() for _, r in rows]
-    if task == "regression":
-        y = np.empty(len(rows))
-        for i, (line, _) in enumerate(rows):
-            value = _finite_number(targets[i])
-            if value is None:
-                raise ValueError(f"{path}, line {line}, column {label(col)}: regression target "
-                                 f"{targets[i]!r} is not a finite number")
-            y[i] = value
-        return CSVData(X, y, None, feature_names, target_name)
-    y, classes = _encode_labels(targets, label(col), path)
     return CSVData(X, y, classes, feature_names, target_name)
 
 
