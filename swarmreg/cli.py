@@ -186,8 +186,8 @@ def _load_data(args):
     return X_tr, X_te, y_tr, y_te, data.feature_names
 
 
-def build_estimator(args, n_features, y_train):
-    """The estimator ``swarmreg train`` fits for parsed ``args`` (tests build it the same way)."""
+def _build_estimator(args, n_features, y_train):
+    """The estimator ``swarmreg train`` fits for parsed ``args``; ``--layers`` checked against the data."""
     from . import estimators
 
     classify = args.task == "classification"
@@ -224,7 +224,7 @@ def _mse(est, X, y):
 def _train(args):
     with _user_inputs():
         X_tr, X_te, y_tr, y_te, feature_names = _load_data(args)
-        est = build_estimator(args, X_tr.shape[1], y_tr)
+        est = _build_estimator(args, X_tr.shape[1], y_tr)
         est.fit(X_tr, y_tr)
     res, net = est.result_, est.network_
     if args.trainer == "pso":
@@ -503,9 +503,9 @@ def build_parser():
                        help=", ".join(EXPERIMENTS) + " (required; no default)")
     size = sweep.add_mutually_exclusive_group()
     size.add_argument("--quick", dest="mode", action="store_const", const="quick",
-                      help="a small grid, for tests (seconds) (default: the default grid)")
+                      help="a small grid, for tests (seconds) (default: off, the default grid: minutes)")
     size.add_argument("--full", dest="mode", action="store_const", const="full",
-                      help="the published figures (many seeds; longer) (default: the default grid)")
+                      help="the published figures (many seeds; longer) (default: off)")
     sweep.set_defaults(mode="default")
     runner(sweep)
     sweep.set_defaults(run=_sweep)

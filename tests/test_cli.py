@@ -1,5 +1,7 @@
 import argparse
 import csv
+import re
+import shlex
 import subprocess
 import sys
 
@@ -7,6 +9,7 @@ import numpy as np
 import pytest
 
 import swarmreg as sr
+from pathlib import Path
 from swarmreg import datasets
 from swarmreg.cli import build_parser, main
 
@@ -360,3 +363,34 @@ def test_failed_cells_end_in_one_line_and_exit_code_1(tmp_path, capsys, monkeypa
     assert main(["sweep", "ridge_check", "--quick", "--out", str(tmp_path), "--no-progress"]) == 1
     err = capsys.readouterr().err
     assert err.strip() == "swarmreg sweep: 2 of 12 cells failed"
+
+
+def test_readme_command_line_example_runs_and_reports_what_readme_says(tmp_path, capsys, monkeypatch):
+    load_wine = pytest.importorskip("sklearn.datasets").load_wine
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme[readme.index("On your own data"):]
+    start = section.index("```bash\n") + len("```bash\n")
+    block = section[start:section.index("\n```", start)]
+    quoted = re.search(r"`(test  accuracy [0-9.]+)`", section).group(1)
+    wine = load_wine()
+    names = [n.replace("/", "_") for n in wine.feature_names]
+    with open(tmp_path / "wine.csv", "w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["class", *names])
+        for label, row in zip(wine.target, wine.data):
+            writer.writerow([int(label), *(repr(float(v)) for v in row)])
+    with open(tmp_path / "new.csv", "w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(names)
+        writer.writerows([repr(float(v)) for v in row] for row in wine.data[::10])
+    monkeypatch.chdir(tmp_path)
+    outputs = []
+    for line in block.splitlines():
+        argv = shlex.split(line)
+        assert argv[0] == "swarmreg"
+        code, out, err = run(argv[1:], capsys)
+        assert code == 0, err
+        outputs.append(out)
+    assert quoted in outputs[0].splitlines()
+    header, rows = read_predictions(tmp_path / "predictions.csv")
+    assert header == ["label", "proba_0", "proba_1", "proba_2"] and len(rows) == 18
