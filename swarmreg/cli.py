@@ -136,7 +136,7 @@ def _estimator_default(trainer, name):
 #: Options that belong to some trainers only: (flag, attribute, trainers, estimator parameter).
 _TRAINER_OPTIONS = (
     ("--swarm-size", "swarm_size", ("pso",), "swarm_size"),
-    ("--max-iter", "max_iter", ("pso",), "max_iter"),
+    ("--max-iter", "max_iter", ("pso", "lbfgs"), "max_iter"),
     ("--rule", "rule", ("backprop",), "rule"),
     ("--lr", "lr", ("backprop",), "learning_rate_init"),
     ("--batch-size", "batch_size", ("backprop",), "batch_size"),
@@ -225,7 +225,11 @@ def _train(args):
     with _user_inputs():
         X_tr, X_te, y_tr, y_te, feature_names = _load_data(args)
         est = _build_estimator(args, X_tr.shape[1], y_tr)
-        est.fit(X_tr, y_tr)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            est.fit(X_tr, y_tr)
+    for w in caught:  # e.g. a budget that ended before its target: one line each, as errors are
+        print(f"swarmreg train: warning: {' '.join(str(w.message).split())}", file=sys.stderr)
     res, net = est.result_, est.network_
     if args.trainer == "pso":
         how = f"pso, swarm {est.swarm_size}"
@@ -302,12 +306,14 @@ def _predict(args):
                              "predict needs a model saved by 'swarmreg train --save' or "
                              "save_model(estimator)")
         X = _predict_features(model, args)
-        with warnings.catch_warnings():
-            # X holds the columns the model's feature names chose; it is an array, not a
-            # DataFrame, which is all scikit-learn's warning would say.
-            warnings.filterwarnings("ignore", message="X does not have valid feature names")
-            labels = model.predict(X)
-            proba = model.predict_proba(X) if hasattr(model, "classes_") else None
+    # X is finite, float and as wide as the model: predict has nothing of the user's left to
+    # refuse, so whatever it raises is a bug.
+    with warnings.catch_warnings():
+        # X holds the columns the model's feature names chose; it is an array, not a
+        # DataFrame, which is all scikit-learn's warning would say.
+        warnings.filterwarnings("ignore", message="X does not have valid feature names")
+        labels = model.predict(X)
+        proba = model.predict_proba(X) if hasattr(model, "classes_") else None
     text = io.StringIO()
     if proba is not None:
         columns = ["label"] + [f"proba_{c}" for c in model.classes_]
@@ -459,8 +465,10 @@ def build_parser():
     pso = train.add_argument_group("pso only")
     pso.add_argument("--swarm-size", type=int, default=None, metavar="N",
                      help=f"particles {default('pso', 'swarm_size')}")
-    pso.add_argument("--max-iter", type=int, default=None, metavar="N",
-                     help=f"iterations {default('pso', 'max_iter')}")
+    iters = train.add_argument_group("pso and lbfgs only")
+    iters.add_argument("--max-iter", type=int, default=None, metavar="N",
+                       help=f"iterations (default: {_estimator_default('pso', 'max_iter')} for pso, "
+                            f"{_estimator_default('lbfgs', 'max_iter')} for lbfgs)")
     bp = train.add_argument_group("backprop only")
     bp.add_argument("--rule", default=None,
                     choices=["none", "objective", "textbook_batch", "textbook_dataset", "decay"],

@@ -187,6 +187,7 @@ def test_every_option_of_every_command_has_help_showing_its_default(capsys):
     assert helps["--swarm-size"].endswith("(default: 30)")
     assert helps["--epochs"].endswith("(default: 200)")
     assert helps["--lr"].endswith("(default: 0.01)")
+    assert helps["--max-iter"].endswith("(default: 1000 for pso, 15000 for lbfgs)")
 
 
 def test_help_lists_every_command(capsys):
@@ -203,7 +204,8 @@ def test_help_lists_every_command(capsys):
          "--swarm-size does not apply to --trainer lbfgs (it is an option of --trainer pso)"),
         (["train", "--trainer", "pso", "--rule", "decay"],
          "--rule does not apply to --trainer pso (it is an option of --trainer backprop)"),
-        (["train", "--trainer", "backprop", "--max-iter", "10"], "--max-iter does not apply to --trainer backprop"),
+        (["train", "--trainer", "backprop", "--max-iter", "10"],
+         "--max-iter does not apply to --trainer backprop (it is an option of --trainer pso and lbfgs)"),
         (["train", "--trainer", "pso", "--epochs", "10"], "--epochs does not apply to --trainer pso"),
         (["train", "--trainer", "pso", "--lr", "0.1"], "--lr does not apply to --trainer pso"),
         (["train", "--trainer", "lbfgs", "--progress"], "--progress does not apply to --trainer lbfgs"),
@@ -323,6 +325,13 @@ def test_lambda_command_prints_the_converted_value(capsys):
     assert code == 0
     assert out.strip() == "0.5"
     assert "w ← w − η·g − λ·w_old" in err
+
+
+def test_a_training_warning_is_one_line(capsys):
+    code, out, err = run(["train", "--trainer", "lbfgs", "--max-iter", "3"], capsys)
+    assert code == 0 and "after 3 iterations" in out
+    assert err.splitlines() == [err.strip()] and err.startswith("swarmreg train: warning: ")
+    assert "max_iter=3 reached before convergence" in err
 
 
 @pytest.mark.parametrize("trainer", ["backprop", "lbfgs"])
