@@ -72,8 +72,9 @@ except ImportError:
                           np.where(ss_res > 0, 0.0, 1.0))
             return float(r2.mean())
 
-    def check_is_fitted(estimator, attributes=None):
-        if not all(hasattr(estimator, a) for a in attributes or ()):
+    def check_is_fitted(estimator, attributes):
+        attributes = [attributes] if isinstance(attributes, str) else attributes
+        if not all(hasattr(estimator, a) for a in attributes):
             raise NotFittedError(f"This {type(estimator).__name__} instance is not fitted yet. "
                                  "Call 'fit' with appropriate arguments before using this estimator.")
 

@@ -38,9 +38,12 @@ classes_ : ndarray, shape (n_classes,), classifiers only
 input_mean_, input_scale_ : ndarray, shape (n_features,), only with ``standardize=True``
 """
 
+import contextlib
 import numbers
+import threading
 import warnings
 
+import numba
 import numpy as np
 
 from ._sklearn_compat import (
@@ -84,6 +87,33 @@ def _seed(random_state):
                     f"got {random_state!r}")
 
 
+_fits_running = 0
+_fits_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def _share_threads():
+    """Split this thread's Numba threads among the fits running at once in this process.
+
+    joblib's process backends already give each worker ``NUMBA_NUM_THREADS = cores //
+    n_jobs``; fits run side by side in threads (joblib's threading backend, a thread
+    pool, notebooks) would each start Numba's full pool and oversubscribe the cores.
+    Numba's thread count is per calling thread, and results do not depend on it.
+    """
+    global _fits_running
+    with _fits_lock:
+        _fits_running += 1
+        sharing = _fits_running
+    mine = numba.get_num_threads()
+    numba.set_num_threads(max(1, mine // sharing))
+    try:
+        yield
+    finally:
+        numba.set_num_threads(mine)
+        with _fits_lock:
+            _fits_running -= 1
+
+
 class _NetworkEstimator(BaseEstimator):
     """What every estimator shares; subclasses give ``_output``, ``_train`` and the targets."""
 
@@ -111,7 +141,8 @@ class _NetworkEstimator(BaseEstimator):
         hidden = [hidden] if isinstance(hidden, numbers.Integral) else list(hidden)
         network = Network([X.shape[1], *hidden, n_outputs], hidden=self.activation,
                           output=self._output)
-        self.result_ = self._train(network, self._scaled(X), targets, _seed(self.random_state))
+        with _share_threads():
+            self.result_ = self._train(network, self._scaled(X), targets, _seed(self.random_state))
         self._warn_if_unfinished()
         return self
 
@@ -234,7 +265,8 @@ class _Classifier(ClassifierMixin):
 
     def predict(self, X):
         """The most probable class of each row, from ``classes_``: shape (n_samples,)."""
-        return self.classes_[np.argmax(self._outputs(X), axis=1)]
+        winners = np.argmax(self._outputs(X), axis=1)
+        return self.classes_[winners]
 
     def _target_state(self, arrays):
         if self.classes_.dtype == object:  # str labels: JSON keeps them exactly

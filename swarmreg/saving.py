@@ -170,34 +170,40 @@ def load_model(path):
     OSError
         The file cannot be read.
     """
-    from .network import Network
-    from .result import TrainResult
-
     path = Path(path)
     members = _read_members(path)
     meta = _check_meta(path, members.pop(_META))
-    digests = meta.get("arrays", {})
+    try:
+        return _rebuild(path, meta, members)
+    except ModelFileError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:  # a forged structure
+        raise ModelFileError(f"{path}: swarmreg cannot rebuild a model from this file ({exc!r})") from None
+
+
+def _rebuild(path, meta, members):
+    """The saved object from checked metadata and the archive's members."""
+    from .network import Network
+    from .result import TrainResult
+
+    digests = meta["arrays"]
     if set(digests) != set(members):
         raise ModelFileError(f"{path}: the model file was edited or damaged (unexpected members)")
-    arrays = {}
     for name, data in members.items():
         if _digest(data) != digests[name]:
             raise ModelFileError(f"{path}: the model file was edited or damaged ({name} digest mismatch)")
-        arrays[name[: -len(".npy")]] = np.load(io.BytesIO(data), allow_pickle=False)
-    try:
-        record = dict(meta["result"])
-        network = Network(**record.pop("network"))
-        settings = record.pop("settings")
-        settings = {k: tuple(v) if isinstance(v, list) else v for k, v in settings.items()}
-        result = TrainResult(theta=arrays.pop("theta"), history=arrays.pop("history"),
-                             network=network, settings=settings, **record)
-        if result.theta.shape != (network.n_params,):
-            raise ValueError(f"theta has shape {result.theta.shape} for {network!r}")
-        if meta["kind"] == "TrainResult":
-            return result
-        from .estimators import ESTIMATORS
+    # allow_pickle=False: arrays of numbers or fixed-width strings only, never objects
+    arrays = {name[: -len(".npy")]: np.load(io.BytesIO(data), allow_pickle=False)
+              for name, data in members.items()}
+    record = dict(meta["result"])
+    network = Network(**record.pop("network"))
+    settings = {k: tuple(v) if isinstance(v, list) else v for k, v in record.pop("settings").items()}
+    result = TrainResult(theta=arrays.pop("theta"), history=arrays.pop("history"),
+                         network=network, settings=settings, **record)
+    if result.theta.shape != (network.n_params,):
+        raise ValueError(f"theta has shape {result.theta.shape} for {network!r}")
+    if meta["kind"] == "TrainResult":
+        return result
+    from .estimators import ESTIMATORS
 
-        cls = ESTIMATORS[meta["kind"]]
-        return cls._from_state(result, meta["estimator"], arrays)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ModelFileError(f"{path}: not a model this swarmreg can rebuild ({exc!r})") from None
+    return ESTIMATORS[meta["kind"]]._from_state(result, meta["estimator"], arrays)
