@@ -294,6 +294,11 @@ def test_file_mistakes_end_in_one_line_and_exit_code_2(wine_csv, tmp_path, capsy
     assert_one_line_error(code, err, "predict", str(not_a_model))
     code, _, err = run(["train", "--max-iter", "5", "--save", str(short / "m.swarmreg")], capsys)
     assert_one_line_error(code, err, "train", "cannot write")
+    X, y = datasets.load_iris()
+    result = tmp_path / "result.swarmreg"
+    sr.train_pso(sr.Network([4, 3, 3]), X, y, max_iter=2, seed=0).save(result)
+    code, _, err = run(["predict", str(result), "--data", str(short)], capsys)
+    assert_one_line_error(code, err, "predict", "holds a TrainResult, not an estimator")
 
 
 def test_an_internal_error_is_not_disguised_as_a_usage_error(monkeypatch, capsys):
