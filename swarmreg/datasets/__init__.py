@@ -271,9 +271,9 @@ class CSVData:
 
 
 #: A numeric classification target is refused as continuous when it holds a
-#: non-integral value or more than ``max(MAX_CLASSES_FLOOR, N / 2)`` distinct values:
+#: non-integral value or more than ``max(_MAX_CLASSES_FLOOR, N / 2)`` distinct values:
 #: a label column has several items per class, a measured quantity mostly unique ones.
-MAX_CLASSES_FLOOR = 20
+_MAX_CLASSES_FLOOR = 20
 
 
 def load_csv(path, *, target=-1, task="classification", delimiter=",", header=None,
@@ -295,7 +295,7 @@ def load_csv(path, *, target=-1, task="classification", delimiter=",", header=No
         otherwise labels are strings in sorted order.  A numeric target is refused
         as continuous (``ValueError`` naming the column and its number of distinct
         values) when one value is not an integer or there are more than
-        ``max(20, N/2)`` distinct values in N rows (``MAX_CLASSES_FLOOR``); a column
+        ``max(20, N/2)`` distinct values in N rows; a column
         of names is refused by the same count.  Regression targets must be numbers.
     delimiter : str, default ","
     header : bool, optional
@@ -439,7 +439,7 @@ def _encode_labels(targets, column, path):
     """int64 labels and class names; numeric labels merge by value (first spelling kept)."""
     values = [_finite_number(t) for t in targets]
     n = len(targets)
-    limit = max(MAX_CLASSES_FLOOR, n / 2)
+    limit = max(_MAX_CLASSES_FLOOR, n / 2)
     if all(v is not None for v in values):
         first = {}
         for t, v in zip(targets, values):
@@ -448,7 +448,7 @@ def _encode_labels(targets, column, path):
         non_integral = [t for t, v in zip(targets, values) if v != np.floor(v)]
         if non_integral or n_distinct > limit:
             why = (f"non-integral values such as {non_integral[0]!r}" if non_integral
-                   else f"more than max({MAX_CLASSES_FLOOR}, N/2) = {limit:g}")
+                   else f"more than max({_MAX_CLASSES_FLOOR}, N/2) = {limit:g}")
             raise ValueError(f"{path}: classification target column {column} has {n_distinct} distinct "
                              f"values in {n} rows ({why}): it looks continuous; use "
                              f"task=\"regression\", or choose the label column as target")
@@ -458,7 +458,7 @@ def _encode_labels(targets, column, path):
     order = sorted(set(targets))
     if len(order) > limit:
         raise ValueError(f"{path}: classification target column {column} has {len(order)} distinct "
-                         f"values in {n} rows (more than max({MAX_CLASSES_FLOOR}, N/2) = {limit:g}): "
+                         f"values in {n} rows (more than max({_MAX_CLASSES_FLOOR}, N/2) = {limit:g}): "
                          "too few items per class; choose the label column as target")
     index = {v: k for k, v in enumerate(order)}
     return np.array([index[t] for t in targets], dtype=np.int64), tuple(order)
