@@ -295,8 +295,8 @@ def load_csv(path, *, target=-1, task="classification", delimiter=",", header=No
         otherwise labels are strings in sorted order.  A numeric target is refused
         as continuous (``ValueError`` naming the column and its number of distinct
         values) when one value is not an integer or there are more than
-        ``max(20, N/2)`` distinct values in N rows; a column
-        of names is refused by the same count.  Regression targets must be numbers.
+        ``max(20, N/2)`` distinct values in N rows; a column of names is refused
+        by the same count.  Regression targets must be numbers.
     delimiter : str, default ","
     header : bool, optional
         Whether the first row holds column names.  By default it does when one of
