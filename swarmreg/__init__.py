@@ -17,6 +17,7 @@ from .lambdas import (
 )
 from .lbfgs import train_lbfgs
 from .network import Network
+from .plotting import plot_history
 from .pso import train_pso
 from .result import TrainResult
 from .ridge import ridge_closed_form
@@ -57,6 +58,7 @@ __all__ = [
     "load_model",
     "ModelFileError",
     *_ESTIMATOR_NAMES,
+    "plot_history",
     "datasets",
     "__version__",
 ]

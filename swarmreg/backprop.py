@@ -1,4 +1,4 @@
-"""Train a network by back-propagation with any of the L2 rules of DESIGN.md §2."""
+"""Train a network by back-propagation with any of the L2 rules of docs/design.md §4."""
 
 import time
 import warnings

@@ -42,7 +42,7 @@ def train_pso(network, X, y, *, lam=0.0, loss="mse", include_biases=False, swarm
     """Train ``network`` by particle swarm optimization of ``E(θ) = D(θ) + λ·Σ w²``.
 
     PSO only ever evaluates the error, so ``lam`` is λ_E, the project's canonical
-    λ (DESIGN.md §2).  Each particle is one flat θ.  Iterations are synchronous:
+    λ (docs/design.md §2).  Each particle is one flat θ.  Iterations are synchronous:
     move every particle, evaluate every particle in parallel, then update personal
     and global bests (see ``_pso_kernel.pso_iterate`` for the exact update).
 

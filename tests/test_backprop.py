@@ -146,7 +146,7 @@ RULES = ("objective", "textbook_batch", "textbook_dataset", "decay")
 
 
 def hand_lambda(rule, lam_E, lr, m, N):
-    """The nominal λ of each rule for λ_E, from DESIGN.md §2's table."""
+    """The nominal λ of each rule for λ_E, from the table of docs/design.md §4."""
     return {"objective": lam_E, "textbook_batch": 2 * m * lam_E, "textbook_dataset": 2 * N * lam_E,
             "decay": 2 * lr * lam_E}[rule]
 
