@@ -382,7 +382,8 @@ def test_failed_cells_end_in_one_line_and_exit_code_1(tmp_path, capsys, monkeypa
 def test_readme_command_line_example_runs_and_reports_what_readme_says(tmp_path, capsys, monkeypatch):
     load_wine = pytest.importorskip("sklearn.datasets").load_wine
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-    section = readme[readme.index("On your own data"):]
+    section = readme[readme.index("## The command line"):]
+    section = section[section.index("take your own data as a CSV file"):]
     start = section.index("```bash\n") + len("```bash\n")
     block = section[start:section.index("\n```", start)]
     quoted = re.search(r"`(test  accuracy [0-9.]+)`", section).group(1)
