@@ -15,17 +15,18 @@ and exit code 2, never a page of usage or a traceback.  A mistake of the user's 
 * an argument argparse refuses (unknown option, bad value, an option that does not
   apply to the chosen trainer or data), or one this module refuses (``UsageError``);
 * an ``OSError`` on a file the user named (missing, unreadable, not writable);
-* a ``ValueError`` or ``TypeError`` raised by swarmreg's own validation (its innermost
-  frame is in a swarmreg module other than this one), while the command is reading
-  the user's inputs: loading the data or the model, building and fitting the model
-  (its arguments and data are checked before training starts), predicting on the
-  user's file, converting the user's λ, starting a sweep.  An ``ImportError`` raised
-  there for a missing optional dependency says what to install and counts too.
+* a ``ValueError`` or ``TypeError`` raised by swarmreg's own checks (the innermost
+  frame of its traceback is in a swarmreg module other than this one) while the
+  command takes in the user's inputs: reading the data file or the model file,
+  building and fitting the model (the trainers check their arguments and data before
+  training starts), converting the user's λ, starting a sweep.  An ``ImportError``
+  raised there for a missing optional dependency says what to install and counts too.
 
 Anything else is an internal error — a bug, not the user's doing — and is not
 disguised: a ``ValueError`` raised inside NumPy, SciPy or Numba, any other exception
-type, or any exception outside those phases (printing the report, saving a fitted
-model) propagates with its traceback (exit code 1 from ``python -m swarmreg``).
+type, or any exception after the inputs were taken in (predicting on data already
+checked, printing the report, serializing a fitted model) propagates with its
+traceback (exit code 1 from ``python -m swarmreg``).
 Failed sweep cells (``SweepError``) end in one line and exit code 1: their
 tracebacks were logged by the sweep.
 """
@@ -113,6 +114,17 @@ def _column(text):
         return int(text)
     except ValueError:
         return text
+
+
+def _fraction_or_count(text):
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a fraction like 0.2 or a count like 30, got {text!r}")
 
 
 def _delimiter(text):
@@ -455,8 +467,9 @@ def build_parser():
                        help="seed of the training run (the estimator's random_state) (default: 1)")
     train.add_argument("--split-seed", type=int, default=0,
                        help="seed of the train/test split (default: 0)")
-    train.add_argument("--test-size", type=float, default=0.2,
-                       help="fraction of the items held out for testing (default: 0.2)")
+    train.add_argument("--test-size", type=_fraction_or_count, default=0.2, metavar="FRACTION|COUNT",
+                       help="fraction (below 1) or number of the items held out for testing, "
+                            "stratified by class (default: 0.2)")
     train.add_argument("--standardize", action="store_true",
                        help="scale features by the training part's mean and deviation; the saved "
                             "model applies the same scaling when predicting (default: off)")

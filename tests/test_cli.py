@@ -60,6 +60,9 @@ def test_train_on_iris_prints_error_and_accuracy(capsys):
     code, out, _ = run(["train", "--max-iter", "50", "--swarm-size", "10", "--lam", "0.001"], capsys)
     assert code == 0
     assert "Network([4, 7, 3]" in out and "50 iterations" in out and "swarm 10" in out
+    assert "120 training, 30 test items" in out
+    code, out, _ = run(["train", "--max-iter", "5", "--test-size", "15"], capsys)
+    assert code == 0 and "135 training, 15 test items" in out
     assert "test  accuracy" in out and "penalty" in out
 
 
@@ -218,6 +221,7 @@ def test_help_lists_every_command(capsys):
         (["train", "--layers", "4,x"], "expected comma-separated integers"),
         (["train", "--hidden", "gelu"], "invalid choice"),
         (["train", "--swarm-size", "ten"], "invalid int value"),
+        (["train", "--test-size", "a fifth"], "expected a fraction like 0.2 or a count like 30"),
         (["train", "--bogus"], "unrecognized arguments: --bogus"),
         (["sweep", "ridge_check", "--workers", "0"], "argument --workers: expected a positive integer, got '0'"),
         (["demo", "--workers", "-2"], "expected a positive integer, got '-2'"),
