@@ -71,7 +71,7 @@ def test_split_train_test_stratifies_string_labels():
 def test_train_test_split_is_a_deprecated_alias_of_split_train_test():
     X = np.arange(40.0).reshape(20, 2)
     y = np.arange(20)
-    with pytest.warns(DeprecationWarning, match="renamed split_train_test"):
+    with pytest.warns(FutureWarning, match="renamed split_train_test"):
         old = datasets.train_test_split(X, y, test_size=0.25, seed=4)
     new = datasets.split_train_test(X, y, test_size=0.25, seed=4)
     for a, b in zip(old, new):

@@ -78,7 +78,7 @@ def train_test_split(X, y, test_size=0.25, seed=None, stratify=False):
     ``random_state``, ``stratify`` a flag rather than an array), so the name misled.
     """
     warnings.warn("swarmreg.datasets.train_test_split is renamed split_train_test (its arguments "
-                  "differ from scikit-learn's train_test_split)", DeprecationWarning, stacklevel=2)
+                  "differ from scikit-learn's train_test_split)", FutureWarning, stacklevel=2)
     return split_train_test(X, y, test_size=test_size, seed=seed, stratify=stratify)
 
 
