@@ -1,6 +1,7 @@
-"""Train a network by back-propagation with any of the L2 rules of DESIGN.md §2."""
+"""Train a network by back-propagation with any of the L2 rules of docs/design.md §4."""
 
 import time
+import warnings
 
 import numpy as np
 
@@ -47,10 +48,23 @@ def equivalent_lambda(lam, rule, *, lr, batch_size, n_samples, momentum=0.0):
                           n_samples=n_samples, momentum=momentum)
 
 
+def _deprecated_alias(include_biases, regularize_biases):
+    """``include_biases``, or the value of its deprecated old name ``regularize_biases``."""
+    if regularize_biases is not None:
+        warnings.warn("train_backprop(regularize_biases=...) is deprecated: use include_biases, "
+                      "the name train_pso, train_lbfgs and regularized_error use",
+                      FutureWarning, stacklevel=3)
+        if include_biases and not regularize_biases:
+            raise TypeError("include_biases=True contradicts its deprecated alias "
+                            "regularize_biases=False: give include_biases only")
+        include_biases = regularize_biases
+    return include_biases
+
+
 def train_backprop(network, X, y, *, lam=0.0, rule="objective", lr=0.01, batch_size=1,
-                   epochs=200, momentum=0.0, regularize_biases=False, loss="mse", shuffle=True,
+                   epochs=200, momentum=0.0, include_biases=False, loss="mse", shuffle=True,
                    theta0=None, seed=None, target_error=None, patience=None, callback=None,
-                   progress=False):
+                   progress=False, regularize_biases=None):
     """Train ``network`` by back-propagation with one of the L2 rules.
 
     One update on a batch of m items, with ``g = ∇D_B(θ)`` the gradient of the batch's
@@ -66,7 +80,7 @@ def train_backprop(network, X, y, *, lam=0.0, rule="objective", lr=0.01, batch_s
     ``decay``            ``w ← w − η·g − λ·w_old``         λ / (2η)
     ==================== ================================ ============================
 
-    Biases always take ``b ← b − η·g_b`` unless ``regularize_biases``, which shrinks
+    Biases always take ``b ← b − η·g_b`` unless ``include_biases``, which shrinks
     them like weights.  With momentum μ (classical): ``v ← μ·v − η·(g + a·w)``,
     ``w ← w + v − d·w``: the shrink of ``objective`` and both ``textbook`` rules is
     part of the gradient and so sits *inside* the momentum buffer (a = 2λ, λ/m, λ/N;
@@ -90,7 +104,9 @@ def train_backprop(network, X, y, *, lam=0.0, rule="objective", lr=0.01, batch_s
         then has no single λ_E and raises ``NoEquivalentLambdaError``).
     epochs : int, default 200
     momentum : float in [0, 1), default 0
-    regularize_biases : bool, default False
+    include_biases : bool, default False
+        Shrink the biases like the weights (the penalty then includes them, as
+        ``include_biases`` does for ``train_pso`` and ``regularized_error``).
     loss : {"mse", "cross_entropy"}
     shuffle : bool, default True
         Visit the items in a new random order every epoch.
@@ -130,10 +146,13 @@ def train_backprop(network, X, y, *, lam=0.0, rule="objective", lr=0.01, batch_s
         raise ValueError(f"rule='none' applies no L2 term; got lam={lam_nominal} (use another rule)")
     lr = check_real(lr, "lr", low=0.0, low_open=True)
     momentum = check_real(momentum, "momentum", low=0.0, high=1.0, high_open=True)
-    regularize_biases = check_bool(regularize_biases, "regularize_biases")
+    include_biases = check_bool(include_biases, "include_biases")
+    if regularize_biases is not None:
+        regularize_biases = check_bool(regularize_biases, "regularize_biases")
+    include_biases = _deprecated_alias(include_biases, regularize_biases)
     shuffle = check_bool(shuffle, "shuffle")
     progress = check_bool(progress, "progress")
-    obj = Objective.build(network, X, y, 0.0, loss=loss, include_biases=regularize_biases)
+    obj = Objective.build(network, X, y, 0.0, loss=loss, include_biases=include_biases)
     N = obj.n_samples
     if batch_size is None:
         batch_size = N
@@ -141,7 +160,8 @@ def train_backprop(network, X, y, *, lam=0.0, rule="objective", lr=0.01, batch_s
     if batch_size > N:
         raise ValueError(f"batch_size must be <= the number of training items ({N}), got {batch_size}")
     epochs = check_int(epochs, "epochs", low=1)
-    target = -np.inf if target_error is None else check_real(target_error, "target_error")
+    target_error = None if target_error is None else check_real(target_error, "target_error")
+    target = -np.inf if target_error is None else target_error
     patience = 0 if patience is None else check_int(patience, "patience", low=1)
     seed = check_seed(seed)
     if callback is not None and not callable(callback):
@@ -160,7 +180,7 @@ def train_backprop(network, X, y, *, lam=0.0, rule="objective", lr=0.01, batch_s
     unit_coupled, per_item, unit_decoupled = RULES[rule]
     coupled = unit_coupled * lam_nominal / (N if rule == "textbook_dataset" else 1.0)
     decoupled = unit_decoupled * lam_nominal
-    shrink_mask = obj.penalty_mask  # weights, plus biases when regularize_biases
+    shrink_mask = obj.penalty_mask  # weights, plus biases when include_biases
     sizes, hidden, output = network._codes
     vel = np.zeros_like(theta)
     prev = np.empty_like(theta)
@@ -194,6 +214,9 @@ def train_backprop(network, X, y, *, lam=0.0, rule="objective", lr=0.01, batch_s
             f"the error E was non-finite at the start and after the first epoch (rule "
             f"{rule!r}, lam_E={lam_E:g})", lam=lam_nominal,
             extra=f", lr={lr:g} too large, theta0 too far out")
+    settings = dict(include_biases=obj.include_biases, lr=lr, batch_size=batch_size, epochs=epochs,
+                    momentum=momentum, shuffle=shuffle, target_error=target_error,
+                    patience=patience or None, theta0_given=theta0 is not None)
     return summarize(obj, theta, history.array[: done + 1], iterations=done, n_evaluations=done,
                      elapsed=elapsed, stop_reason=stop_reason, trainer="backprop", seed=seed,
-                     rule=rule, lam_nominal=lam_nominal)
+                     rule=rule, lam_nominal=lam_nominal, settings=settings)

@@ -5,7 +5,7 @@ follows the gradient), minimizes the project's error
 
     E(θ) = MSE(θ) + λ_E · Σ w²,    MSE = (1/N) Σ_i Σ_k (y_ik − t_ik)²
 
-for one λ_E (DESIGN.md §2).  Each scheme is therefore described by one number,
+for one λ_E (docs/design.md §4, §9).  Each scheme is therefore described by one number,
 ``λ_E per unit of its own λ``, and converting is a ratio of two such numbers:
 ``convert_lambda(v, a, b) = v · factor(a) / factor(b)``.  Where no λ_E makes a
 convention equivalent to E, ``NoEquivalentLambdaError`` says why.
@@ -204,12 +204,13 @@ SCHEMES = {
     s.name: s
     for s in (
         Scheme("objective", _objective, "E = MSE + λ·Σw²; SGD step w ← w − η(g + 2λw)",
-               "DESIGN.md §2"),
+               "docs/design.md §2"),
         Scheme("textbook_batch", _textbook_batch, "w ← (1 − ηλ/m)·w − η·g, m = items per update",
-               "the seed's reading of n (n = 1 online)"),
+               "McCaffrey, L2 Regularization and Back-Propagation: n = 1 online"),
         Scheme("textbook_dataset", _textbook_dataset, "w ← (1 − ηλ/N)·w − η·g, N = training-set size",
                "Nielsen, Neural Networks and Deep Learning, ch. 3, Regularization"),
-        Scheme("decay", _decay, "w ← w − η·g − λ·w_old", "the shortcut in many codebases"),
+        Scheme("decay", _decay, "w ← w − η·g − λ·w_old",
+               "the shortcut in many codebases; docs/design.md §4"),
         Scheme("sklearn_alpha", _sklearn_alpha, "MLPRegressor(alpha=λ): loss + (α/2m)·Σw², grad/m",
                "sklearn/neural_network/_multilayer_perceptron.py"),
         Scheme("torch_weight_decay", _torch_weight_decay, "SGD(weight_decay=λ) with MSELoss(mean)",

@@ -132,15 +132,16 @@ LIBRARY_SCRIPT = PRELUDE + textwrap.dedent("""
 """)
 
 CLI_SCRIPT = PRELUDE + textwrap.dedent("""
+    from swarmreg import pso
     from swarmreg.cli import main
     sr.train_pso(net, X, y, swarm_size=10, max_iter=5, seed=1)  # loads the compiled kernels
-    real = sr.train_pso
+    real = pso.drive
 
-    def announce(*args, **kwargs):
+    def announce(*args, **kwargs):  # says when the jitted loop starts, however the CLI gets there
         print("training", flush=True)
         return real(*args, **kwargs)
 
-    sr.train_pso = announce
+    pso.drive = announce
     sys.exit(main(["train", "--trainer", "pso", "--max-iter", "1000000000"]))
 """)
 

@@ -38,7 +38,7 @@ def test_issue_examples():
     assert got == pytest.approx(1e-4 / 120)
 
 
-# λ_E per unit of each scheme's λ in CTX, derived by hand from DESIGN.md §2 and the sources
+# λ_E per unit of each scheme's λ in CTX, derived by hand from docs/design.md §4, §9 and the sources
 # cited in swarmreg/lambdas.py (η = 0.05, m = 8, N = 120, K = 3).
 HAND_FACTORS = {"objective": 1.0, "textbook_batch": 1 / 16, "textbook_dataset": 1 / 240,
                 "decay": 10.0, "sklearn_alpha": 1 / 8, "torch_weight_decay": 1.5, "keras_l2": 3.0}

@@ -66,8 +66,8 @@ def test_lbfgs_refuses_a_non_finite_start():
 @pytest.mark.parametrize("call, name", [
     (lambda v: sr.train_backprop(LINEAR, np.eye(2), [1.0, 0.0], epochs=1, shuffle=v), "shuffle"),
     (lambda v: sr.train_backprop(LINEAR, np.eye(2), [1.0, 0.0], epochs=1, progress=v), "progress"),
-    (lambda v: sr.train_backprop(LINEAR, np.eye(2), [1.0, 0.0], epochs=1, regularize_biases=v),
-     "regularize_biases"),
+    (lambda v: sr.train_backprop(LINEAR, np.eye(2), [1.0, 0.0], epochs=1, include_biases=v),
+     "include_biases"),
     (lambda v: sr.train_pso(LINEAR, np.eye(2), [1.0, 0.0], max_iter=1, progress=v), "progress"),
     (lambda v: sr.train_pso(LINEAR, np.eye(2), [1.0, 0.0], max_iter=1, include_biases=v),
      "include_biases"),
@@ -174,3 +174,9 @@ def test_available_memory_is_a_positive_number_of_bytes():
     assert available is None or available > 2**20
     assert _validation.format_bytes(512) == "512 B"
     assert _validation.format_bytes(3 * 2**30) == "3 GiB"
+
+
+@pytest.mark.parametrize("value", ["no", 0, 1.0])
+def test_the_deprecated_regularize_biases_is_checked_like_any_flag(value):
+    with pytest.raises(TypeError, match=f"regularize_biases must be True or False, got {value!r}"):
+        sr.train_backprop(LINEAR, np.eye(2), [1.0, 0.0], epochs=1, regularize_biases=value)
