@@ -153,6 +153,7 @@ def test_bad_counts_and_seeds_get_a_clear_error_naming_them(name, value):
 bounds = st.tuples(st.floats(allow_nan=True), st.floats(allow_nan=True))
 
 
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")  # Σw² of a huge box
 @BATTERY
 @given(bounds)
 def test_bounds_are_either_refused_by_name_or_trained_in(box):
