@@ -105,8 +105,8 @@ def train_pso(network, X, y, *, lam=0.0, loss="mse", include_biases=False, swarm
     NonFiniteObjectiveError
         No particle ever had a finite error (λ·Σw² or the data error overflowed everywhere).
     ValueError
-        Also when the swarm's arrays (about ``72 · swarm_size · n_params`` bytes) need more
-        memory than the machine has available.
+        Also when the swarm's arrays (about ``88 · swarm_size · n_params`` bytes at the
+        peak) need more memory than the machine has available.
 
     Examples
     --------
@@ -138,8 +138,9 @@ def train_pso(network, X, y, *, lam=0.0, loss="mse", include_biases=False, swarm
     progress = check_bool(progress, "progress")
     P, n = swarm_size, network.n_params
     n_threads = numba.get_num_threads()
-    # pos, vel, best_pos and two iterations' draws (3 rows each): 9 (P, n) float64 arrays.
-    check_memory(8 * (9 * P * n + n_threads * obj.scratch_size),
+    # pos, vel, best_pos and two iterations' draws (3 rows each): 9 (P, n) float64 arrays,
+    # and 2 more at the peak, the temporaries of drawing the starting positions.
+    check_memory(8 * (11 * P * n + n_threads * obj.scratch_size),
                  f"swarm_size={P} particles of {n} parameters ({network!r})",
                  "use a smaller swarm_size or network")
     bar = progress_bar(max_iter, "PSO") if progress else None
