@@ -32,11 +32,20 @@ from pathlib import Path
 
 from ._io import atomic_write
 
-__all__ = ["Cell", "SweepError", "SweepSummary", "run_sweep", "load_records", "cell_key"]
+__all__ = ["Cell", "SweepError", "SchedulerUnreachableError", "SweepSummary", "run_sweep",
+           "load_records", "cell_key"]
 
 
 class SweepError(RuntimeError):
     """Some cells failed; the others are saved and a re-run retries only the failed ones."""
+
+
+class SchedulerUnreachableError(ConnectionError, ValueError):
+    """No Dask scheduler answered at the address given within ``connect_timeout``.
+
+    A ``ConnectionError``, and a ``ValueError`` of the ``scheduler`` argument: the
+    address the user typed is the likely mistake.
+    """
 
 
 def _canonical(obj):
@@ -175,8 +184,10 @@ class _DaskExecutor:
             try:
                 self._client = Client(scheduler, timeout=f"{connect_timeout}s")
             except (OSError, TimeoutError) as exc:
-                raise OSError(f"cannot reach the Dask scheduler at {scheduler} within "
-                              f"{connect_timeout:g} s ({exc.__class__.__name__})") from None
+                raise SchedulerUnreachableError(
+                    f"scheduler: cannot reach the Dask scheduler at {scheduler} within "
+                    f"{connect_timeout:g} s ({exc.__class__.__name__}); check the address "
+                    "or raise connect_timeout") from None
         self._executor = self._client.get_executor(pure=False)
 
     def submit(self, fn, *args):
@@ -233,8 +244,8 @@ def run_sweep(task, cells, out_dir, *, scheduler=None, workers=None, progress=Tr
     log : callable(str)
         Where the summary and notices go.
     connect_timeout : float, default 10
-        Seconds to wait for a Dask scheduler at an address before giving up with an
-        ``OSError`` that names it.
+        Seconds to wait for a Dask scheduler at an address before giving up with a
+        ``SchedulerUnreachableError`` (a ``ConnectionError``) that names it.
 
     Returns
     -------

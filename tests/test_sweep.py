@@ -286,10 +286,32 @@ def test_an_unreachable_scheduler_fails_within_the_timeout_naming_the_address(tm
         s.bind(("127.0.0.1", 0))
         address = f"tcp://127.0.0.1:{s.getsockname()[1]}"
     start = time.time()
-    with pytest.raises(OSError, match=f"cannot reach the Dask scheduler at {address} within 1 s"):
+    with pytest.raises(ConnectionError, match=f"cannot reach the Dask scheduler at {address} within 1 s"):
         run_sweep(sweep_tasks.square, grid(2), tmp_path, scheduler=address, connect_timeout=1,
                   progress=False, log=quiet)
     assert time.time() - start < 10  # before: 31 s
+
+
+def test_cli_sweep_with_an_unreachable_scheduler_gives_one_line_and_exit_2(tmp_path, capsys,
+                                                                           monkeypatch):
+    pytest.importorskip("distributed")
+    import socket
+
+    from swarmreg.cli import main
+    from swarmreg.experiments import run_experiment
+
+    monkeypatch.setitem(run_experiment.__kwdefaults__, "connect_timeout", 1.0)  # not 10 s here
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        address = f"tcp://127.0.0.1:{s.getsockname()[1]}"
+    start = time.time()
+    code = main(["sweep", "ridge_check", "--quick", "--out", str(tmp_path), "--scheduler", address,
+                 "--no-progress"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1, err
+    assert f"cannot reach the Dask scheduler at {address} within 1 s" in err
+    assert time.time() - start < 10
 
 
 def test_connect_timeout_defaults_to_ten_seconds_and_must_be_positive(tmp_path):
