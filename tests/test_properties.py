@@ -235,3 +235,33 @@ def test_convert_lambda_is_the_exact_ratio_or_a_clear_error(value, a, b, ctx):
     assert np.isfinite(got) and (got > 0.0) == (value > 0.0)
     exact = float(Fraction(value) * Fraction(fa) / Fraction(fb))
     assert got == pytest.approx(exact, rel=4e-16)
+
+
+layer_entries = st.one_of(st.integers(-2, 6), st.floats(0.5, 4.5), st.booleans(), st.just("3"),
+                          st.just(None), st.just(10**13))
+
+
+@BATTERY
+@given(st.lists(layer_entries, max_size=4), st.sampled_from(HIDDEN + ("gelu",)),
+       st.sampled_from(OUTPUTS + ("tanh",)))
+def test_network_is_built_as_described_or_refused_naming_the_argument(layers, hidden, output):
+    try:
+        net = sr.Network(layers, hidden=hidden, output=output)
+    except (TypeError, ValueError) as exc:
+        assert names_an_argument(exc, "layers", "hidden", "output")
+        return
+    assert list(net.layers) == layers and net.hidden == hidden and net.output == output
+    assert net.n_params == sum((a + 1) * b for a, b in zip(layers[:-1], layers[1:]))
+    assert np.array_equal(net.weight_mask, naive.weight_mask(layers))
+
+
+@BATTERY
+@given(problems())
+def test_forward_is_finite_and_equals_the_numpy_reference(problem):
+    net, theta, X, _ = problem
+    out = net.forward(theta, X)
+    with np.errstate(all="ignore"):
+        ref = naive.forward(list(net.layers), net.hidden, net.output, theta, X)
+    assert out.shape == (X.shape[0], net.n_outputs) and np.all(np.isfinite(out))
+    finite = np.isfinite(ref)  # the reference may overflow where the library does not
+    assert np.allclose(out[finite], ref[finite], rtol=1e-9, atol=1e-12)
