@@ -115,12 +115,13 @@ def _sweep(args):
 
 
 def _lambda(args):
-    from .lambdas import SCHEMES, convert_lambda
+    from .lambdas import SCHEMES, convert_lambda, lambda_equivalence
 
-    value = convert_lambda(args.value, args.from_scheme, args.to_scheme, lr=args.lr,
-                           batch_size=args.batch_size, n_samples=args.n_samples,
-                           n_outputs=args.n_outputs, momentum=args.momentum)
-    print(f"{value:.10g}")
+    context = dict(lr=args.lr, batch_size=args.batch_size, n_samples=args.n_samples,
+                   n_outputs=args.n_outputs, momentum=args.momentum, optimizer=args.optimizer,
+                   loss=args.loss, target_std=args.target_std)
+    print(f"{convert_lambda(args.value, args.from_scheme, args.to_scheme, **context):.10g}")
+    print(f"  {lambda_equivalence(args.from_scheme, args.to_scheme, **context)}", file=sys.stderr)
     for name in (args.from_scheme, args.to_scheme):
         print(f"  {name}: {SCHEMES[name].formula}  [{SCHEMES[name].source}]", file=sys.stderr)
     return 0
@@ -201,7 +202,8 @@ def build_parser():
 
     lam = sub.add_parser("lambda", help="translate a lambda between training conventions",
                          description="Print the lambda of --to that regularizes exactly as VALUE does "
-                                     "in --from (plain SGD; see README 'Which λ is which').")
+                                     "in --from, and (on stderr) what the conversion preserves (see README "
+                                     "'Which λ is which').")
     lam.add_argument("value", type=float, metavar="VALUE")
     lam.add_argument("--from", dest="from_scheme", required=True, choices=list(SCHEMES), metavar="SCHEME",
                      help=", ".join(SCHEMES))
@@ -214,6 +216,13 @@ def build_parser():
     lam.add_argument("--n-outputs", type=int, default=None,
                      help="network outputs (sklearn_alpha, torch_weight_decay, keras_l2)")
     lam.add_argument("--momentum", type=float, default=0.0)
+    lam.add_argument("--optimizer", choices=["sgd", "adam"], default="sgd",
+                     help="optimizer of the runs (decoupled schemes have no equivalent with adam)")
+    lam.add_argument("--loss", choices=["mse", "cross_entropy"], default="mse",
+                     help="data error of the runs (sklearn_logistic_c, sklearn_mlpclassifier_alpha: "
+                          "cross_entropy)")
+    lam.add_argument("--target-std", type=float, default=None,
+                     help="standard deviation of the targets, 1/N formula (glmnet_lambda)")
     lam.set_defaults(run=_lambda)
     return parser
 
