@@ -1,4 +1,4 @@
-"""Train a network by back-propagation (SGD or Adam) with any of the L2 rules of DESIGN.md §2."""
+"""Train a network by back-propagation (SGD or Adam) with any of the L2 rules of docs/design.md."""
 
 import dataclasses
 import math

@@ -4,13 +4,13 @@ Every convention below minimizes, or steps like a minimizer of, the project's er
 
     E(θ) = D(θ) + λ_E · Σ w²,    D = MSE = (1/N) Σ_i Σ_k (y_ik − t_ik)²  (or the mean cross-entropy)
 
-for one λ_E (DESIGN.md §2), or for none.  Each scheme is described by one number,
+for one λ_E (docs/design.md, Conventions), or for none.  Each scheme is described by one number,
 ``λ_E per unit of its own λ`` (for ``sklearn_logistic_c``, whose C is an inverse
 strength, ``λ_E·C``), and converting is a ratio of two such numbers:
 ``convert_lambda(v, a, b) = v · factor(a) / factor(b)``.  Where no λ_E makes a
 convention equivalent to E, ``NoEquivalentLambdaError`` says why.
 
-``lambda_equivalence(a, b)`` says what the conversion preserves (DESIGN.md §7):
+``lambda_equivalence(a, b)`` says what the conversion preserves:
 ``"same trajectory"`` (the two runs take the same steps, up to rounding, possibly at
 a learning rate scaled by ``Equivalence.lr_factor``), ``"same optimum"`` (the same
 stationary point of E along a different path: coupled L2 through Adam with another
@@ -261,7 +261,7 @@ def _decoupled(ctx):
 
 def _half_mse(ctx):
     # C = (1/N) Σ ½‖a − t‖² + λΣw² = ½(MSE + 2λΣw²): λ_E = 2λ, and the gradient is half
-    # ours, so its step at η is ours at η/2 (DESIGN.md §7).
+    # ours, so its step at η is ours at η/2.
     _need_loss(ctx, "half_mse", "halves a squared error", "mse")
     return 2.0
 
@@ -469,7 +469,8 @@ SCHEMES = {
         Scheme("decoupled", _decoupled, "w ← w − η·g − ηλ·w_old (SGDW)",
                "Loshchilov & Hutter, arXiv 1711.05101", kind="decoupled"),
         Scheme("half_mse", _half_mse, "minimize ½·MSE + λ·Σw² (C = ½‖a − t‖²); our η = its η/2",
-               "DESIGN.md §7", grad_scale=_HALF),
+               "Nielsen, network2.py QuadraticCost; scikit-learn's ½ squared loss",
+               grad_scale=_HALF),
         Scheme("nielsen_lmbda", _nielsen_lmbda,
                "network2.py QuadraticCost: w ← (1 − ηλ/N)·w − η·∂C/∂w; our η = its η/2",
                "Nielsen, neural-networks-and-deep-learning, src/network2.py", optimizer=_SGD,
