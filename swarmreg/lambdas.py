@@ -336,8 +336,10 @@ def _sklearn_sgd_alpha(ctx):
     # squared_error is L = ½(y − f)² (_sgd_fast SquaredLoss), so ½(MSE + α‖w‖²): λ_E = α;
     # SGDClassifier(loss="log_loss") is L = log(1 + exp(−y f)), the binary cross-entropy of
     # one logistic output: CE + (α/2)‖w‖², λ_E = α/2.  One output; intercept unpenalized.
-    # With learning_rate="optimal" the step is η_t = 1/(α(t + t0)): α then also sets the
-    # step size, so changing α changes the path as well as the optimum.
+    # With learning_rate="constant" (eta0 = η) its per-item step w ← (1 − ηα)w − η(p − y)x
+    # (_sgd_fast.pyx, _plain_sgd) is our online step at η/2; with the default "invscaling"
+    # η changes every step, and with "optimal" it is η_t = 1/(α(t + t0)): α then also sets
+    # the step size, so changing α changes the path as well as the optimum.
     if ctx.n_outputs is not None and ctx.n_outputs > 1:
         raise NoEquivalentLambdaError("SGDRegressor/SGDClassifier fit one output (one-vs-rest "
                                       "classifiers are K separate problems); got n_outputs > 1")

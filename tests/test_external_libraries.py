@@ -5,6 +5,8 @@ or objective as its source states it (cited per test).  swarmreg runs after conv
 ``convert_lambda`` gives the λ, ``lambda_equivalence`` the kind and the learning rate.
 """
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -145,6 +147,28 @@ def test_sklearn_logistic_regression_c_reaches_our_cross_entropy_optimum():
     np.testing.assert_allclose(W, model.coef_.T, rtol=0, atol=1e-5)
     with pytest.raises(sr.NoEquivalentLambdaError, match="log-loss"):
         sr.convert_lambda(C, "sklearn_logistic_c", "objective", n_samples=len(X))
+
+
+def test_sklearn_sgd_regressor_alpha_with_a_constant_step_is_our_online_objective_rule():
+    # sklearn/linear_model/_sgd_fast.pyx, _plain_sgd: per item, dloss = p − y (squared_error,
+    # ½(p − y)²), wscale *= 1 − η·α (penalty="l2"), w += −η·dloss·x, b += −η·dloss: i.e.
+    # w ← (1 − ηα)w − η(p − y)x, our SGD step on E with λ_E = α at η/2.  (Its default
+    # learning_rate="invscaling" changes η every step, and "optimal" sets it from α.)
+    SGDRegressor = pytest.importorskip("sklearn.linear_model").SGDRegressor
+    X, T = regression(N=25, d=3, K=1, seed=11)
+    y, alpha, eta = T[:, 0], 0.05, 0.02
+    net = sr.Network([3, 1], output="identity")
+    theta0 = net.initial_theta(6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ConvergenceWarning: max_iter epochs, on purpose
+        model = SGDRegressor(alpha=alpha, penalty="l2", learning_rate="constant", eta0=eta,
+                             shuffle=False, max_iter=4, tol=None).fit(
+            X, y, coef_init=theta0[:3].copy(), intercept_init=theta0[3:].copy())
+    lam_E = sr.convert_lambda(alpha, "sklearn_sgd_alpha", "objective", n_outputs=1)
+    assert lam_E == alpha
+    mine = sr.train_backprop(net, X, y, lam=lam_E, lr=eta / 2, batch_size=1, epochs=4,
+                             shuffle=False, theta0=theta0).theta
+    np.testing.assert_allclose(mine, np.append(model.coef_, model.intercept_), rtol=0, atol=1e-12)
 
 
 # ------------------------------------- NumPy re-implementations of documented updates --
