@@ -19,9 +19,25 @@ from .lambdas import (
 )
 from .lbfgs import train_lbfgs
 from .network import Network
+from .plotting import plot_history
 from .pso import train_pso
 from .result import TrainResult
 from .ridge import ridge_closed_form
+from .saving import ModelFileError, load_model, save_model
+
+#: Names served by ``swarmreg.estimators``, imported on first use: that module imports
+#: scikit-learn when it is installed, which ``import swarmreg`` should not pay for.
+_ESTIMATOR_NAMES = ("PSOClassifier", "PSORegressor", "BackpropClassifier", "BackpropRegressor",
+                    "LBFGSClassifier", "LBFGSRegressor", "ConvergenceWarning")
+
+
+def __getattr__(name):
+    if name in _ESTIMATOR_NAMES:
+        from . import estimators
+
+        return getattr(estimators, name)
+    raise AttributeError(f"module 'swarmreg' has no attribute {name!r}")
+
 
 __version__ = "0.1.0"
 
@@ -42,6 +58,11 @@ __all__ = [
     "LambdaContextError",
     "SklearnLossMismatchWarning",
     "TrainResult",
+    "save_model",
+    "load_model",
+    "ModelFileError",
+    *_ESTIMATOR_NAMES,
+    "plot_history",
     "datasets",
     "__version__",
 ]

@@ -1,4 +1,4 @@
-"""The jitted back-propagation training loop (DESIGN.md §2, §5).
+"""The jitted back-propagation training loop (docs/design.md §4, §5).
 
 One update on a batch B of m items, with ``g = ∇ MSE_B(θ)`` (or the mean
 cross-entropy) and learning rate η, first adds the coupled shrink to the gradient,

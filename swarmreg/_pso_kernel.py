@@ -1,4 +1,4 @@
-"""The jitted particle-swarm loop (DESIGN.md §4).
+"""The jitted particle-swarm loop (docs/design.md §6).
 
 One call runs up to ``n_iter`` synchronous iterations on swarm state owned by the
 caller, so the Python layer can run the whole budget in one call, or in chunks
@@ -6,7 +6,7 @@ when it reports progress, with bit-identical results either way.
 
 Each iteration is one parallel region.  Its tasks are "move and evaluate particle
 i" and, while those run, "draw the next iteration's random numbers" — serially,
-from the one generator, in a fixed order (DESIGN.md §4) — handed out to the
+from the one generator, in a fixed order (docs/design.md §7) — handed out to the
 threads through an atomic counter (``_atomic.fetch_add``), so the thread that draws
 takes fewer particles.  The bests are updated after the region, serially: a ring
 neighbour's best must not change while another particle moves towards it.

@@ -1,7 +1,7 @@
 """NumPy's PCG64 stream, stepped inside jitted code from a plain array of its state.
 
 The trainers draw their random numbers from one seeded ``np.random.Generator``
-(DESIGN.md §4), inside their jitted loops.  A Generator object cannot enter a
+(docs/design.md §7), inside their jitted loops.  A Generator object cannot enter a
 Numba parallel region without making the kernel uncacheable and slow, each of its
 draws is an indirect call, and Numba's ``Generator.shuffle`` alone takes ~8 s to
 compile; so the kernels get the generator's state as six uint64 words and step

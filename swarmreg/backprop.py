@@ -1,8 +1,10 @@
-"""Train a network by back-propagation (SGD or Adam) with any of the L2 rules of docs/design.md."""
+"""Train a network by back-propagation (SGD or Adam) with any of the L2 rules of
+docs/design.md §4, §5."""
 
 import dataclasses
 import math
 import time
+import warnings
 
 import numpy as np
 
@@ -58,10 +60,24 @@ def equivalent_lambda(lam, rule, *, lr, batch_size, n_samples, momentum=0.0, opt
                           n_samples=n_samples, momentum=momentum)
 
 
+def _deprecated_alias(include_biases, regularize_biases):
+    """``include_biases``, or the value of its deprecated old name ``regularize_biases``."""
+    if regularize_biases is not None:
+        warnings.warn("train_backprop(regularize_biases=...) is deprecated: use include_biases, "
+                      "the name train_pso, train_lbfgs and regularized_error use",
+                      FutureWarning, stacklevel=3)
+        if include_biases and not regularize_biases:
+            raise TypeError("include_biases=True contradicts its deprecated alias "
+                            "regularize_biases=False: give include_biases only")
+        include_biases = regularize_biases
+    return include_biases
+
+
 def train_backprop(network, X, y, *, lam=0.0, rule="objective", lr=0.01, batch_size=1,
-                   epochs=200, momentum=0.0, regularize_biases=False, loss="mse", shuffle=True,
+                   epochs=200, momentum=0.0, include_biases=False, loss="mse", shuffle=True,
                    theta0=None, seed=None, target_error=None, patience=None, callback=None,
-                   progress=False, optimizer="sgd", betas=(0.9, 0.999), eps=1e-8):
+                   progress=False, optimizer="sgd", betas=(0.9, 0.999), eps=1e-8,
+                   regularize_biases=None):
     """Train ``network`` by back-propagation (SGD or Adam) with one of the L2 rules.
 
     One SGD update on a batch of m items, with ``g = ∇D_B(θ)`` the gradient of the batch's
@@ -78,7 +94,7 @@ def train_backprop(network, X, y, *, lam=0.0, rule="objective", lr=0.01, batch_s
     ``decoupled``        ``w ← w − η·g − ηλ·w_old``        λ / 2
     ==================== ================================ ============================
 
-    Biases always take ``b ← b − η·g_b`` unless ``regularize_biases``, which shrinks
+    Biases always take ``b ← b − η·g_b`` unless ``include_biases``, which shrinks
     them like weights.  With momentum μ (classical): ``v ← μ·v − η·(g + a·w)``,
     ``w ← w + v − d·w``: the shrink of ``objective`` and both ``textbook`` rules is
     part of the gradient and so sits *inside* the momentum buffer (a = 2λ, λ/m, λ/N;
@@ -116,7 +132,9 @@ def train_backprop(network, X, y, *, lam=0.0, rule="objective", lr=0.01, batch_s
     epochs : int, default 200
     momentum : float in [0, 1), default 0
         Classical momentum μ of SGD (0 with Adam).
-    regularize_biases : bool, default False
+    include_biases : bool, default False
+        Shrink the biases like the weights (the penalty then includes them, as
+        ``include_biases`` does for ``train_pso`` and ``regularized_error``).
     loss : {"mse", "cross_entropy"}
     shuffle : bool, default True
         Visit the items in a new random order every epoch.
@@ -168,9 +186,8 @@ def train_backprop(network, X, y, *, lam=0.0, rule="objective", lr=0.01, batch_s
     beta1, beta2 = (check_real(b, f"betas[{i}]", low=0.0, high=1.0, high_open=True)
                     for i, b in enumerate(betas))
     eps = check_real(eps, "eps", low=0.0, low_open=True)
-    if not isinstance(regularize_biases, (bool, np.bool_)):
-        raise TypeError(f"regularize_biases must be True or False, got {regularize_biases!r}")
-    obj = Objective.build(network, X, y, 0.0, loss=loss, include_biases=bool(regularize_biases))
+    include_biases = _deprecated_alias(include_biases, regularize_biases)
+    obj = Objective.build(network, X, y, 0.0, loss=loss, include_biases=include_biases)
     N = obj.n_samples
     if batch_size is None:
         batch_size = N
@@ -178,7 +195,8 @@ def train_backprop(network, X, y, *, lam=0.0, rule="objective", lr=0.01, batch_s
     if batch_size > N:
         raise ValueError(f"batch_size must be <= the number of training items ({N}), got {batch_size}")
     epochs = check_int(epochs, "epochs", low=1)
-    target = -np.inf if target_error is None else check_real(target_error, "target_error")
+    target_error = None if target_error is None else check_real(target_error, "target_error")
+    target = -np.inf if target_error is None else target_error
     patience = 0 if patience is None else check_int(patience, "patience", low=1)
     seed = check_seed(seed)
     if callback is not None and not callable(callback):
@@ -194,7 +212,7 @@ def train_backprop(network, X, y, *, lam=0.0, rule="objective", lr=0.01, batch_s
     unit_coupled, per_item, unit_decoupled = RULES[rule]
     coupled = unit_coupled * lam_nominal / (N if rule == "textbook_dataset" else 1.0)
     decoupled = unit_decoupled * lam_nominal * (lr if rule == "decoupled" else 1.0)
-    shrink_mask = obj.penalty_mask  # weights, plus biases when regularize_biases
+    shrink_mask = obj.penalty_mask  # weights, plus biases when include_biases
     sizes, hidden, output = network._codes
     vel = np.zeros_like(theta)
     sq = np.zeros_like(theta)
@@ -223,7 +241,11 @@ def train_backprop(network, X, y, *, lam=0.0, rule="objective", lr=0.01, batch_s
                         report=lambda: (float(history[counters[0]]), theta.copy()), bar=bar)
     elapsed = time.perf_counter() - start
     done = int(counters[0])
+    settings = dict(include_biases=obj.include_biases, lr=lr, batch_size=batch_size, epochs=epochs,
+                    momentum=momentum, shuffle=bool(shuffle), target_error=target_error,
+                    patience=patience or None, theta0_given=theta0 is not None,
+                    optimizer=optimizer, betas=[beta1, beta2], eps=eps)
     res = summarize(obj, theta, history[: done + 1], iterations=done, n_evaluations=done,
                     elapsed=elapsed, stop_reason=stop_reason, trainer="backprop", seed=seed,
-                    rule=rule, lam_nominal=lam_nominal)
+                    rule=rule, lam_nominal=lam_nominal, settings=settings)
     return dataclasses.replace(res, lam=lam_E) if math.isnan(lam_E) else res

@@ -1,4 +1,4 @@
-"""The L2-regularized error ``E(θ) = data error + λ·Σ w²`` (DESIGN.md §2).
+"""The L2-regularized error ``E(θ) = data error + λ·Σ w²`` (docs/design.md §2).
 
 ``Objective`` binds a network to validated training data once; the trainers and
 ``regularized_error`` evaluate it on one θ or on a stack of them.
@@ -121,7 +121,7 @@ def regularized_error(network, theta, X, y, lam, include_biases=False, *, loss="
     ``E(θ) = D(θ) + λ · Σ_{j ∈ weights} θ_j²`` with the data error ``D`` either
 
     * ``loss="mse"``: ``(1/N) Σ_i Σ_k (y_ik − t_ik)²`` — mean over items of the
-      squared error summed over outputs (no ½, not divided by K; DESIGN.md §2), or
+      squared error summed over outputs (no ½, not divided by K; docs/design.md §2), or
     * ``loss="cross_entropy"``: ``−(1/N) Σ_i Σ_k t_ik log y_ik`` for a softmax output,
       ``−(1/N) Σ_i Σ_k [t_ik log y_ik + (1 − t_ik) log(1 − y_ik)]`` for a logistic one.
 

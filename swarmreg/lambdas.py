@@ -4,8 +4,8 @@ Every convention below minimizes, or steps like a minimizer of, the project's er
 
     E(θ) = D(θ) + λ_E · Σ w²,    D = MSE = (1/N) Σ_i Σ_k (y_ik − t_ik)²  (or the mean cross-entropy)
 
-for one λ_E (docs/design.md, Conventions), or for none.  Each scheme is described by one number,
-``λ_E per unit of its own λ`` (for ``sklearn_logistic_c``, whose C is an inverse
+for one λ_E (docs/design.md §4, §5, §9), or for none.  Each scheme is described by one
+number, ``λ_E per unit of its own λ`` (for ``sklearn_logistic_c``, whose C is an inverse
 strength, ``λ_E·C``), and converting is a ratio of two such numbers:
 ``convert_lambda(v, a, b) = v · factor(a) / factor(b)``.  Where no λ_E makes a
 convention equivalent to E, ``NoEquivalentLambdaError`` says why.
@@ -461,13 +461,13 @@ SCHEMES = {
     s.name: s
     for s in (
         Scheme("objective", _objective, "E = MSE + λ·Σw²; SGD step w ← w − η(g + 2λw)",
-               "DESIGN.md §2"),
+               "docs/design.md §2"),
         Scheme("textbook_batch", _textbook_batch, "w ← (1 − ηλ/m)·w − η·g, m = items per update",
-               "the seed's reading of n (n = 1 online)"),
+               "McCaffrey, L2 Regularization and Back-Propagation: n = 1 online"),
         Scheme("textbook_dataset", _textbook_dataset, "w ← (1 − ηλ/N)·w − η·g, N = training-set size",
                "Nielsen, Neural Networks and Deep Learning, ch. 3, Regularization"),
-        Scheme("decay", _decay, "w ← w − η·g − λ·w_old", "the shortcut in many codebases",
-               kind="decoupled"),
+        Scheme("decay", _decay, "w ← w − η·g − λ·w_old",
+               "the shortcut in many codebases; docs/design.md §4", kind="decoupled"),
         Scheme("decoupled", _decoupled, "w ← w − η·g − ηλ·w_old (SGDW)",
                "Loshchilov & Hutter, arXiv 1711.05101", kind="decoupled"),
         Scheme("half_mse", _half_mse, "minimize ½·MSE + λ·Σw² (C = ½‖a − t‖²); our η = its η/2",

@@ -1,6 +1,6 @@
 """A feed-forward network whose parameters are one flat float64 vector θ.
 
-Layout (DESIGN.md §3): for each layer ``l`` in order, ``W_l`` of shape
+Layout (docs/design.md §3): for each layer ``l`` in order, ``W_l`` of shape
 ``(d_{l-1}, d_l)`` stored row-major, then ``b_l`` of shape ``(d_l,)``.  A swarm
 particle *is* such a θ, so every function in swarmreg works on θ directly and
 ``pack``/``unpack`` exist only for people who want the matrices.

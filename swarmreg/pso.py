@@ -42,7 +42,7 @@ def train_pso(network, X, y, *, lam=0.0, loss="mse", include_biases=False, swarm
     """Train ``network`` by particle swarm optimization of ``E(θ) = D(θ) + λ·Σ w²``.
 
     PSO only ever evaluates the error, so ``lam`` is λ_E, the project's canonical
-    λ (DESIGN.md §2).  Each particle is one flat θ.  Iterations are synchronous:
+    λ (docs/design.md §2).  Each particle is one flat θ.  Iterations are synchronous:
     move every particle, evaluate every particle in parallel, then update personal
     and global bests (see ``_pso_kernel.pso_iterate`` for the exact update).
 
@@ -121,7 +121,8 @@ def train_pso(network, X, y, *, lam=0.0, loss="mse", include_biases=False, swarm
                                                     allow_inf=True)
     death_prob = check_real(death_prob, "death_prob", low=0.0, high=1.0)
     check_choice(topology, "topology", TOPOLOGIES)
-    target = -np.inf if target_error is None else check_real(target_error, "target_error")
+    target_error = None if target_error is None else check_real(target_error, "target_error")
+    target = -np.inf if target_error is None else target_error
     patience = 0 if patience is None else check_int(patience, "patience", low=1)
     seed = check_seed(seed)
     if callback is not None and not callable(callback):
@@ -155,6 +156,10 @@ def train_pso(network, X, y, *, lam=0.0, loss="mse", include_biases=False, swarm
                         report=lambda: (float(gbest_err[0]), gbest.copy()), bar=bar)
     elapsed = time.perf_counter() - start
     iterations = int(counters[0])
+    settings = dict(include_biases=obj.include_biases, swarm_size=P, max_iter=max_iter,
+                    inertia=inertia, c1=c1, c2=c2, bounds=(lo, hi), init_velocity=init_velocity,
+                    v_max=None if np.isinf(v_max) else v_max, death_prob=death_prob,
+                    topology=topology, target_error=target_error, patience=patience or None)
     return summarize(obj, gbest, history[: iterations + 1], iterations=iterations,
                      n_evaluations=P * (iterations + 1), elapsed=elapsed, stop_reason=stop_reason,
-                     trainer="pso", seed=seed)
+                     trainer="pso", seed=seed, settings=settings)

@@ -1,6 +1,6 @@
 """The result every trainer returns."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -54,6 +54,12 @@ class TrainResult:
         Back-prop's L2 rule; None for the trainers that minimize E directly.
     lam_nominal : float or None
         The λ passed to back-prop, in its rule's own convention.
+    network : Network or None
+        The network ``theta`` belongs to.
+    settings : dict
+        The trainer's other arguments as it used them after validation (budget,
+        coefficients, learning rate, ...): with ``network``, ``seed`` and the data they
+        reproduce the run.
     """
 
     theta: np.ndarray
@@ -73,12 +79,21 @@ class TrainResult:
     seed: object = None
     rule: str = None
     lam_nominal: float = None
+    network: object = None
+    settings: dict = field(default_factory=dict)
 
     def __post_init__(self):
         for name in ("theta", "history"):
             arr = np.array(getattr(self, name), dtype=np.float64)
             arr.flags.writeable = False
             object.__setattr__(self, name, arr)
+        object.__setattr__(self, "settings", dict(self.settings))
+
+    def save(self, path):
+        """Write this result to ``path`` (see ``swarmreg.save_model``); returns the path."""
+        from .saving import save_model
+
+        return save_model(self, path)
 
     def __repr__(self):
         return (
@@ -92,7 +107,8 @@ def summarize(objective, theta, history, **fields):
     """A TrainResult for ``theta``, with its error split into terms by ``objective``.
 
     ``objective`` is an ``error.Objective``; ``fields`` gives the remaining
-    TrainResult fields (iterations, n_evaluations, elapsed, stop_reason, trainer, ...).
+    TrainResult fields (iterations, n_evaluations, elapsed, stop_reason, trainer,
+    settings, ...).
     """
     stack = np.ascontiguousarray(theta, dtype=np.float64).reshape(1, -1)
     data, pen = objective.terms(stack)
@@ -108,5 +124,6 @@ def summarize(objective, theta, history, **fields):
         history=history,
         lam=objective.lam,
         loss=objective.loss,
+        network=objective.network,
         **fields,
     )

@@ -1,6 +1,6 @@
 """Slow, obviously-correct NumPy references for the network and its error.
 
-Written from DESIGN.md §2–§3 alone: nothing here imports from swarmreg, so a
+Written from docs/design.md §2–§3 alone: nothing here imports from swarmreg, so a
 test that compares the library against these functions compares two independent
 implementations.
 """

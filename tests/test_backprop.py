@@ -45,12 +45,20 @@ def test_hand_computed_single_step(rule, expected):
     np.testing.assert_allclose(step(rule), expected, rtol=0, atol=1e-15)
 
 
-def test_regularize_biases_shrinks_the_bias_too():
+def test_include_biases_shrinks_the_bias_too():
     # b ← b − η(g_b + 2λb) = 0.1 − 0.1·(−1.4 + 0.04) = 0.236
-    np.testing.assert_allclose(step("objective", regularize_biases=True),
+    np.testing.assert_allclose(step("objective", include_biases=True),
                                [0.62, -0.008, 0.236], rtol=0, atol=1e-15)
     # b ← b − η·g_b − λb = 0.1 + 0.14 − 0.02
-    np.testing.assert_allclose(step("decay", regularize_biases=True)[2], 0.22, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(step("decay", include_biases=True)[2], 0.22, rtol=0, atol=1e-15)
+
+
+def test_regularize_biases_is_a_deprecated_alias_of_include_biases():
+    with pytest.warns(FutureWarning, match="use include_biases"):
+        old = step("objective", regularize_biases=True)
+    np.testing.assert_allclose(old, [0.62, -0.008, 0.236], rtol=0, atol=1e-15)
+    with pytest.raises(TypeError, match="contradicts"):
+        step("objective", include_biases=True, regularize_biases=False)
 
 
 def test_hand_computed_two_items_tell_batch_from_dataset():
@@ -139,7 +147,7 @@ RULES = ("objective", "textbook_batch", "textbook_dataset", "decay")
 
 
 def hand_lambda(rule, lam_E, lr, m, N):
-    """The nominal λ of each rule for λ_E, from DESIGN.md §2's table."""
+    """The nominal λ of each rule for λ_E, from the table of docs/design.md §4."""
     return {"objective": lam_E, "textbook_batch": 2 * m * lam_E, "textbook_dataset": 2 * N * lam_E,
             "decay": 2 * lr * lam_E}[rule]
 
@@ -287,7 +295,7 @@ def test_rule_none_rejects_a_lambda():
         (dict(epochs=0), ValueError, "epochs must be >= 1"),
         (dict(lam=-1.0), ValueError, "lam must be >= 0.0"),
         (dict(theta0=np.zeros(4)), ValueError, r"theta must have shape \(3,\)"),
-        (dict(regularize_biases=1), TypeError, "regularize_biases must be True or False"),
+        (dict(include_biases=1), TypeError, "include_biases must be True or False"),
         (dict(callback="x"), TypeError, "callback must be callable"),
     ],
 )

@@ -98,3 +98,26 @@ def test_each_experiment_has_a_script(tmp_path):
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "ridge_check" / "ridge_check.md").exists()
+
+
+def test_plotted_points_are_seed_means_with_a_min_max_band():
+    import numpy as np
+
+    from swarmreg.experiments import _common
+
+    plt = _common.pyplot()  # the Agg backend
+
+    rows = [dict(lam=lam, seed=s, v=v) for lam, vs in ((0.1, [1.0, 2.0, 6.0]), (1.0, [4.0, 5.0, 9.0]))
+            for s, v in enumerate(vs)]
+    stats = _common.group_stats(rows, ("lam",), "v")
+    assert stats[(0.1,)] == _common.SeedStats(mean=3.0, low=1.0, high=6.0, n=3)
+    assert _common.group_stats(rows, ("lam",), lambda r: -r["v"])[(1.0,)].low == -9.0
+    assert _common.group_mean(rows, ("lam",), "v") == {(0.1,): 3.0, (1.0,): 6.0}
+    assert _common.spread_note(stats) == "mean of 3 seeds, band = min–max"
+    assert _common.spread_note(_common.group_stats(rows[:1], ("lam",), "v")) == "1 seed"
+    fig, ax = plt.subplots()
+    line = _common.plot_band(ax, [0.1, 1.0], [stats[(0.1,)], stats[(1.0,)]])
+    np.testing.assert_array_equal(line.get_ydata(), [3.0, 6.0])
+    band = ax.collections[-1].get_paths()[0].vertices[:, 1]
+    assert band.min() == 1.0 and band.max() == 9.0
+    plt.close(fig)

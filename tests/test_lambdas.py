@@ -37,7 +37,7 @@ def test_issue_examples():
     assert got == pytest.approx(1e-4 / 120)
 
 
-# λ_E per unit of each scheme's λ in CTX, derived by hand from DESIGN.md §2 and the sources
+# λ_E per unit of each scheme's λ in CTX, derived by hand from docs/design.md §4, §9 and the sources
 # cited in swarmreg/lambdas.py (η = 0.05, m = 8, N = 120, K = 3).
 # s_y = 2; the squared-error schemes with several outputs (the cross-entropy-only and
 # one-output schemes are tested in test_lambda_schemes.py).

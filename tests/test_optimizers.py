@@ -93,7 +93,7 @@ def test_sgd_decoupled_first_step_by_hand():
 @pytest.mark.parametrize("include_biases", [False, True])
 def test_one_and_two_steps_match_the_formulas(optimizer, rule, include_biases):
     # Two items online (two updates), and the batch of both items twice (two updates).
-    kw = dict(regularize_biases=include_biases)
+    kw = dict(include_biases=include_biases)
     momenta = [0.0, 0.9] if optimizer == "sgd" else [0.0]
     for momentum in momenta:
         for batch_size, epochs in [(1, 1), (2, 1), (2, 2)]:
@@ -114,7 +114,7 @@ def test_biases_are_never_shrunk_unless_included(optimizer):
         shrunk = run(rule, optimizer, X2[:1], T2[:1]).theta
         assert shrunk[2] == plain[2]
         assert np.all(shrunk[:2] != plain[:2])
-        assert run(rule, optimizer, X2[:1], T2[:1], regularize_biases=True).theta[2] != plain[2]
+        assert run(rule, optimizer, X2[:1], T2[:1], include_biases=True).theta[2] != plain[2]
 
 
 @pytest.fixture(scope="module")

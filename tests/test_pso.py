@@ -30,7 +30,7 @@ def test_pso_reaches_ridge_closed_form(lam):
     # unpenalized intercept: convex, with a closed-form minimizer.
     X, t = linear_problem()
     w, b = naive.ridge(X, t, lam)
-    optimum = np.append(w, b)  # layout of DESIGN.md §3: W (d, 1) row-major, then b
+    optimum = np.append(w, b)  # layout of docs/design.md §3: W (d, 1) row-major, then b
     e_star = naive.regularized_error([3, 1], "tanh", "identity", optimum, X, t, lam)
     res = sr.train_pso(sr.Network([3, 1], output="identity"), X, t, lam=lam, max_iter=800, seed=1)
     gap = (res.error - e_star) / e_star

@@ -30,7 +30,7 @@ import numpy as np
 
 BENCH_DIR = Path(__file__).resolve().parent
 
-#: PSO coefficients shared by every peer (Clerc–Kennedy constriction, DESIGN.md §4).
+#: PSO coefficients shared by every peer (Clerc–Kennedy constriction, docs/design.md §6).
 INERTIA, C1, C2 = 0.729, 1.49445, 1.49445
 #: λ_E used by every benchmark; its value barely changes the cost but must be the same.
 LAM = 1e-3

@@ -4,7 +4,7 @@ Iris 4-7-3 (120 training items), plain SGD with η = 0.01 and no momentum, onlin
 (one item per update) and full batch (one update per epoch).  swarmreg's figure is
 ``res.elapsed / res.iterations`` (compilation excluded); scikit-learn's is the wall
 time of ``fit`` over its epoch count.  The two do not minimize the same function —
-MLPClassifier uses a softmax with cross-entropy, swarmreg here the MSE of DESIGN.md
+MLPClassifier uses a softmax with cross-entropy, swarmreg here the MSE of docs/design.md
 §2 — but the work per item (one forward and one backward pass of a 4-7-3 network)
 is the same, so the time per epoch compares the implementations.
 """

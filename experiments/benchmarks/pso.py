@@ -2,7 +2,7 @@
 
 Every peer runs the same swarm (size, inertia 0.729, c1 = c2 = 1.49445, box
 [-10, 10]) for the same number of iterations on the same error
-``E = MSE + λ·Σw²`` (DESIGN.md §2), so the ratios compare implementations, not
+``E = MSE + λ·Σw²`` (docs/design.md §2), so the ratios compare implementations, not
 algorithms.  The two peers share one NumPy evaluator of the whole swarm
 (``NumpySwarmError``), checked against ``sr.regularized_error`` once per case.
 
@@ -66,7 +66,7 @@ class NumpySwarmError:
         self.T = one_hot(y, net.n_outputs)
         self.lam = float(lam)
         self.n = net.n_params
-        # θ layout (DESIGN.md §3): per layer W (d_in, d_out) row-major, then b.
+        # θ layout (docs/design.md §3): per layer W (d_in, d_out) row-major, then b.
         self.layers, off = [], 0
         for d_in, d_out in zip(net.layers[:-1], net.layers[1:]):
             w = slice(off, off + d_in * d_out)

@@ -13,6 +13,7 @@ backprop   ms per back-prop epoch: swarmreg against scikit-learn's MLPClassifier
 scaling    swarmreg's cost per iteration against particles, items and parameters
 startup    ``import swarmreg`` and the first train_pso / train_backprop call, with
            an empty and a filled Numba cache, each in a fresh process
+gridsearch GridSearchCV over λ with n_jobs=1 against n_jobs=2 (processes, threads)
 ========== ===========================================================================
 
 Every timing is the median of several repeats after a warm-up, and every ratio
@@ -39,7 +40,7 @@ import _common  # noqa: E402
 
 from swarmreg._io import atomic_write  # noqa: E402
 
-BENCHMARKS = ("pso", "backprop", "scaling", "startup")
+BENCHMARKS = ("pso", "backprop", "scaling", "startup", "gridsearch")
 DEFAULT_OUT = BENCH_DIR / "results"
 #: Average cores kept busy by other processes above which a benchmark gets a warning.
 BUSY = 0.25

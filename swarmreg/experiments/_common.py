@@ -2,6 +2,7 @@
 
 import csv
 import io
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -54,7 +55,7 @@ def train(scheme, net, X, y, lam, seed, *, lr=0.01, batch_size=1, epochs=200, in
     if scheme == "lbfgs":
         return sr.train_lbfgs(net, X, y, lam=lam, include_biases=include_biases, seed=seed, **extra)
     return sr.train_backprop(net, X, y, lam=lam, rule=scheme, lr=lr, batch_size=batch_size,
-                             epochs=epochs, regularize_biases=include_biases, seed=seed, **extra)
+                             epochs=epochs, include_biases=include_biases, seed=seed, **extra)
 
 
 def metrics(net, res, X_tr, X_te, y_tr, y_te):
@@ -122,9 +123,46 @@ def write_outputs(out_dir, name, rows, fig, markdown):
     return paths
 
 
-def group_mean(rows, keys, value):
-    """``{tuple(row[k] for k in keys): mean of row[value]}`` over seeds."""
+@dataclass(frozen=True)
+class SeedStats:
+    """One configuration's value over its seeds: mean, min, max and the number of seeds."""
+
+    mean: float
+    low: float
+    high: float
+    n: int
+
+
+def group_stats(rows, keys, value):
+    """``{tuple(row[k] for k in keys): SeedStats}`` over the seeds of each configuration.
+
+    ``value`` is a column name or a function of the row (e.g. ``1 − accuracy``).
+    """
+    get = value if callable(value) else (lambda row: row[value])
     groups = {}
     for row in rows:
-        groups.setdefault(tuple(row[k] for k in keys), []).append(row[value])
-    return {k: float(np.mean(v)) for k, v in groups.items()}
+        groups.setdefault(tuple(row[k] for k in keys), []).append(get(row))
+    return {k: SeedStats(float(np.mean(v)), float(np.min(v)), float(np.max(v)), len(v))
+            for k, v in groups.items()}
+
+
+def group_mean(rows, keys, value):
+    """``{tuple(row[k] for k in keys): mean of row[value]}`` over seeds."""
+    return {k: s.mean for k, s in group_stats(rows, keys, value).items()}
+
+
+def spread_note(stats, what="mean"):
+    """What a plotted point and its band are, e.g. ``"mean of 5 seeds, band = min–max"``."""
+    counts = sorted({s.n for s in stats.values()})
+    seeds = "/".join(str(n) for n in counts)
+    if counts == [1]:
+        return "1 seed"
+    return f"{what} of {seeds} seeds, band = min–max"
+
+
+def plot_band(ax, xs, stats, fmt="o-", **style):
+    """Plot ``[s.mean for s in stats]`` against ``xs`` with a shaded min–max band; the line."""
+    line = ax.plot(xs, [s.mean for s in stats], fmt, **style)[0]
+    ax.fill_between(xs, [s.low for s in stats], [s.high for s in stats], color=line.get_color(),
+                    alpha=0.15, lw=0)
+    return line

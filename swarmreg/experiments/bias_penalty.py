@@ -2,7 +2,7 @@
 
 Regression targets from a 4-6-1 teacher network plus an offset of 10: the network
 needs a large output bias.  Each trainer minimizes E with the biases left out of
-the penalty and with them in it (``include_biases`` / ``regularize_biases``), over
+the penalty and with them in it (``include_biases``), over
 a grid of λ_E.  With the biases penalized the fit pays λ·b² for the offset, so the
 predictions are pulled towards 0 and the test error grows with λ; left out, the
 offset costs nothing.
@@ -54,8 +54,11 @@ def run_cell(config, seed):
 
 def report(records, out_dir, mode):
     rows = _common.flatten(records)
-    test = _common.group_mean(rows, ("scheme", "include_biases", "lam"), "test_mse")
-    pred = _common.group_mean(rows, ("scheme", "include_biases", "lam"), "mean_prediction")
+    test_stats = _common.group_stats(rows, ("scheme", "include_biases", "lam"), "test_mse")
+    pred_stats = _common.group_stats(rows, ("scheme", "include_biases", "lam"), "mean_prediction")
+    test = {k: v.mean for k, v in test_stats.items()}
+    pred = {k: v.mean for k, v in pred_stats.items()}
+    note = _common.spread_note(test_stats)
     lams = sorted({r["lam"] for r in rows})
     plt = _common.pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.2))
@@ -64,14 +67,17 @@ def report(records, out_dir, mode):
         name = {"pso": "PSO", "lbfgs": "L-BFGS", "objective": "back-prop"}[s]
         for b, ls in ((False, "-"), (True, "--")):
             label = f"{name}, biases {'penalized' if b else 'free'}"
-            axes[0].loglog(lams, [test[(s, b, lam)] for lam in lams], "o" + ls, label=label)
-            axes[1].semilogx(lams, [pred[(s, b, lam)] for lam in lams], "o" + ls, label=label)
+            line = _common.plot_band(axes[0], lams, [test_stats[(s, b, lam)] for lam in lams],
+                                     "o" + ls, label=label)
+            _common.plot_band(axes[1], lams, [pred_stats[(s, b, lam)] for lam in lams], "o" + ls,
+                              color=line.get_color(), label=label)
         table += [[name, f"{lam:g}", f"{test[(s, False, lam)]:.4g}", f"{test[(s, True, lam)]:.4g}",
                    f"{test[(s, True, lam)] / test[(s, False, lam)]:.3g}",
                    f"{pred[(s, True, lam)]:.3g}"] for lam in lams]
-    axes[0].set(xlabel="λ_E", ylabel="test MSE", title="test error")
+    axes[0].set(xlabel="λ_E", ylabel=f"test MSE, {note}", title="test error", xscale="log",
+                yscale="log")
     axes[1].axhline(OFFSET, color="gray", lw=0.8)
-    axes[1].set(xlabel="λ_E", ylabel="mean prediction on the test set",
+    axes[1].set(xlabel="λ_E", ylabel=f"mean prediction on the test set, {note}", xscale="log",
                 title=f"the offset the data need (targets average ≈ {OFFSET:g})")
     for ax in axes:
         ax.legend(fontsize=7)
@@ -82,8 +88,9 @@ def report(records, out_dir, mode):
         f"Targets from a 4-6-1 teacher network plus {OFFSET:g}; {N_TRAIN} training and {N_TEST} test "
         f"items, a 4-8-1 network with identity output; mode `{mode}`.\n\n"
         f"![bias_penalty]({NAME}.png)\n\n"
-        "Penalizing the biases charges λ·b² for the offset, so the fit trades it away: the mean "
-        "prediction falls below the targets' mean and the test error grows with λ.\n\n"
+        f"Each point: {note}.  Penalizing the biases charges λ·b² for the offset, so the fit "
+        "trades it away: the mean prediction falls below the targets' mean and the test error "
+        "grows with λ.\n\n"
         + _common.markdown_table(["trainer", "λ_E", "test MSE, biases free", "test MSE, biases penalized",
                                   "ratio", "mean prediction, penalized"], table)
         + "\n"

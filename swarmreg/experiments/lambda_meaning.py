@@ -87,25 +87,31 @@ def report(records, out_dir, mode):
 
     plt = _common.pyplot()
     fig, axes = plt.subplots(2, 2, figsize=(11, 8), sharey="row")
-    sum_sq = _common.group_mean(rows, ("scheme", "lam"), "sum_sq_weights")
-    test_err = _common.group_mean(rows, ("scheme", "lam"), "test_accuracy")
+    sum_sq = _common.group_stats(rows, ("scheme", "lam"), "sum_sq_weights")
+    test_err = _common.group_stats(rows, ("scheme", "lam"), lambda row: 1 - row["test_accuracy"])
     lam_E = _common.group_mean(rows, ("scheme", "lam"), "lam_E")
+    note = _common.spread_note(sum_sq)
     for scheme in SCHEMES:
         lams = sorted(lam for s, lam in sum_sq if s == scheme)
         xs = {"nominal": lams, "E": [lam_E[(scheme, lam)] for lam in lams]}
-        style = dict(marker="o", lw=2.5 if scheme == "pso" else 1.5,
+        style = dict(lw=2.5 if scheme == "pso" else 1.5,
                      label="PSO (λ in the error)" if scheme == "pso" else f"back-prop {scheme}")
         for col, key in enumerate(("nominal", "E")):
-            axes[0, col].loglog(xs[key], [sum_sq[(scheme, lam)] for lam in lams], **style)
-            axes[1, col].semilogx(xs[key], [1 - test_err[(scheme, lam)] for lam in lams], **style)
+            _common.plot_band(axes[0, col], xs[key], [sum_sq[(scheme, lam)] for lam in lams], **style)
+            _common.plot_band(axes[1, col], xs[key], [test_err[(scheme, lam)] for lam in lams],
+                              **style)
+    for ax in axes.flat:
+        ax.set_xscale("log")
+    axes[0, 0].set_yscale("log")
     for col, label in enumerate(("nominal λ (what was typed)", "λ_E from convert_lambda")):
         axes[0, col].set_title(f"final Σw² against {label}")
         axes[1, col].set_title(f"test error rate against {label}")
         axes[1, col].set_xlabel(label)
-    axes[0, 0].set_ylabel("Σw² (weights only)")
-    axes[1, 0].set_ylabel("Iris test misclassification rate")
+    axes[0, 0].set_ylabel(f"Σw² (weights only)\n{note}")
+    axes[1, 0].set_ylabel(f"Iris test misclassification rate\n{note}")
     axes[0, 1].legend(fontsize=8)
-    fig.suptitle(f"Iris 4-7-3: the same λ in five schemes (collapse score {score:.2f})")
+    fig.suptitle(f"Iris 4-7-3: the same λ in five schemes (collapse score {score:.2f}); "
+                 f"each point: {note}")
     fig.tight_layout()
 
     factor = {row["scheme"]: row["lam_E"] / row["lam"] for row in rows}
@@ -117,8 +123,8 @@ def report(records, out_dir, mode):
         f"mode `{mode}`; back-prop online with η = {LR}.\n\n"
         f"![lambda_meaning]({NAME}.png)\n\n"
         "Top: the final Σw² against the λ that was typed (left) and against the λ_E it amounts "
-        "to (right); bottom: test error.  Each scheme reads the same number differently: by "
-        "the factor in the table, which `convert_lambda` computes.\n\n"
+        f"to (right); bottom: test error; each point: {note}.  Each scheme reads the same "
+        "number differently: by the factor in the table, which `convert_lambda` computes.\n\n"
         f"{table}\n\n"
         f"Collapse score: spread of log10 Σw² across schemes {spread_nominal:.3f} decades at equal "
         f"nominal λ, {spread_E:.3f} at equal λ_E; ratio **{score:.2f}**.  Among the four back-prop "

@@ -1,4 +1,4 @@
-"""online_n — "n" in the textbook rule: one item (the seed's reading) or all N (Nielsen's).
+"""online_n — "n" in the textbook rule: one item (McCaffrey's reading) or all N (Nielsen's).
 
 Online back-prop (one item per update) on Iris with ``w ← (1 − ηλ/n)·w − η·g``, n = 1
 (``textbook_batch``) or n = N = 120 (``textbook_dataset``).  The same typed λ
@@ -81,12 +81,16 @@ def report(records, out_dir, mode):
     plt = _common.pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.2), sharey=True)
     lam_E = _common.group_mean(rows, ("rule", "matched", "lam"), "lam_E")
-    for rule, label in (("textbook_batch", "n = 1 (online, the seed)"), ("textbook_dataset", f"n = N = {N} (Nielsen)")):
-        ws = [w2[(rule, False, lam)] for lam in lams]
-        axes[0].loglog(lams, ws, "o-", label=label)
-        axes[1].loglog([lam_E[(rule, False, lam)] for lam in lams], ws, "o-", label=label)
-    axes[0].set(xlabel="nominal λ", ylabel="final Σw²", title=f"same λ, curves {shift:.0f}× apart (N = {N})")
-    axes[1].set(xlabel="λ_E = λ / (2n)", title="against λ_E they coincide")
+    w2_stats = _common.group_stats(rows, ("rule", "matched", "lam"), "sum_sq_weights")
+    note = _common.spread_note(w2_stats)
+    for rule, label in (("textbook_batch", "n = 1 (online, McCaffrey)"),
+                        ("textbook_dataset", f"n = N = {N} (Nielsen)")):
+        ws = [w2_stats[(rule, False, lam)] for lam in lams]
+        _common.plot_band(axes[0], lams, ws, label=label)
+        _common.plot_band(axes[1], [lam_E[(rule, False, lam)] for lam in lams], ws, label=label)
+    axes[0].set(xlabel="nominal λ", ylabel=f"final Σw², {note}", xscale="log", yscale="log",
+                title=f"same λ, curves {shift:.0f}× apart (N = {N})")
+    axes[1].set(xlabel="λ_E = λ / (2n)", xscale="log", title="against λ_E they coincide")
     for ax in axes:
         ax.legend(fontsize=8)
     fig.tight_layout()
@@ -95,6 +99,7 @@ def report(records, out_dir, mode):
         f"Online back-prop on Iris 4-7-3 (η = {LR}), textbook rule `w ← (1 − ηλ/n)·w − η·g` with n = 1 "
         f"or n = N = {N}; mode `{mode}`.\n\n"
         f"![online_n]({NAME}.png)\n\n"
+        f"Each point: {note}.  "
         f"Measured horizontal shift between the two Σw² curves: a factor **{shift:.1f}** (N = {N}).  "
         f"Trained at N·λ, the n = N rule reproduces the n = 1 rule at λ to within {max_gap:.1e} in every "
         "parameter: the two readings are the same rule with λ scaled by N.\n"

@@ -66,27 +66,30 @@ def report(records, out_dir, mode):
     zero_at = positive[0] / 10 if positive else 1e-5  # where λ = 0 is drawn on the log axis
     xs = [lam if lam > 0 else zero_at for lam in lams]
     summary = []
+    train = _common.group_stats(rows, ("scheme", "lam"), lambda row: 1 - row["train_accuracy"])
+    test = _common.group_stats(rows, ("scheme", "lam"), lambda row: 1 - row["test_accuracy"])
+    w2 = _common.group_stats(rows, ("scheme", "lam"), "sum_sq_weights")
+    note = _common.spread_note(test)
     for s in SCHEMES:
-        train = _common.group_mean(rows, ("scheme", "lam"), "train_accuracy")
-        test = _common.group_mean(rows, ("scheme", "lam"), "test_accuracy")
-        w2 = _common.group_mean(rows, ("scheme", "lam"), "sum_sq_weights")
         label = "PSO" if s == "pso" else "back-prop"
-        line = axes[0].semilogx(xs, [1 - test[(s, lam)] for lam in lams], "o-", label=f"{label} test")[0]
-        axes[0].semilogx(xs, [1 - train[(s, lam)] for lam in lams], "o--", color=line.get_color(),
-                         label=f"{label} train")
+        line = _common.plot_band(axes[0], xs, [test[(s, lam)] for lam in lams], label=f"{label} test")
+        _common.plot_band(axes[0], xs, [train[(s, lam)] for lam in lams], "o--",
+                          color=line.get_color(), label=f"{label} train")
         axes[0].axvline(best[s] if best[s] > 0 else zero_at, color=line.get_color(), ls=":")
-        axes[1].loglog(xs, [w2[(s, lam)] for lam in lams], "o-", color=line.get_color(), label=label)
-        summary.append([label, f"{best[s]:g}", f"{1 - test[(s, 0.0)]:.3f}" if (s, 0.0) in test else "–",
-                        f"{1 - test[(s, best[s])]:.3f}", f"{1 - train[(s, best[s])]:.3f}"])
+        _common.plot_band(axes[1], xs, [w2[(s, lam)] for lam in lams], color=line.get_color(),
+                          label=label)
+        summary.append([label, f"{best[s]:g}", f"{test[(s, 0.0)].mean:.3f}" if (s, 0.0) in test else "–",
+                        f"{test[(s, best[s])].mean:.3f}", f"{train[(s, best[s])].mean:.3f}"])
         for lam, ls in ((0.0, "--"), (best[s], "-")):
             w = [r["metrics"]["weights"] for r in records
                  if r["config"]["scheme"] == s and r["config"]["lam"] == lam and r["seed"] == 0]
             if w:
                 axes[2].hist(w[0], bins=40, histtype="step", ls=ls, color=line.get_color(),
                              label=f"{label}, λ = {lam:g}")
-    axes[0].set(xlabel=f"λ_E (λ = 0 drawn at {zero_at:g})", ylabel="misclassification rate",
-                title="train (dashed) and test error; dotted: best λ")
-    axes[1].set(xlabel="λ_E", ylabel="Σw²", title="weight magnitude")
+    axes[0].set(xlabel=f"λ_E (λ = 0 drawn at {zero_at:g})", ylabel=f"misclassification rate, {note}",
+                title="train (dashed) and test error; dotted: best λ", xscale="log")
+    axes[1].set(xlabel=f"λ_E (λ = 0 drawn at {zero_at:g})", ylabel=f"Σw², {note}",
+                title="weight magnitude", xscale="log", yscale="log")
     axes[2].set(xlabel="weight value", ylabel="count", title="weights at λ = 0 and at the best λ (seed 0)")
     for ax in axes:
         ax.legend(fontsize=7)
@@ -97,6 +100,7 @@ def report(records, out_dir, mode):
         f"random, 2000 clean test items, a 5-{HIDDEN}-3 network; PSO in the box ±{PSO_BOUNDS[1]:g}, "
         f"back-prop `objective` online with η = 0.01; mode `{mode}`.\n\n"
         f"![overfitting]({NAME}.png)\n\n"
+        f"Error rates and Σw²: {note}; the histograms are of seed 0.\n\n"
         + _common.markdown_table(["trainer", "best λ_E", "test error at λ = 0", "test error at best λ",
                                   "train error at best λ"], summary)
         + "\n"

@@ -100,11 +100,17 @@ def report(records, out_dir, mode):
         for i, d in enumerate(datasets):
             for j, s in enumerate(("pso", "objective")):
                 vals = [v[key] for v in by[(d, s)].values() if v[key] is not None]
-                ax.boxplot(vals, positions=[i * 3 + j], widths=0.7)
+                if vals:  # a trainer may reach the target on no seed
+                    ax.boxplot(vals, positions=[i * 3 + j], widths=0.7)
+                    ax.plot(np.full(len(vals), i * 3 + j), vals, ".", color="C0", alpha=0.5)
         ax.set_xticks([i * 3 + 0.5 for i in range(len(datasets))], datasets)
         ax.set_title(f"{label}\n(left PSO, right back-prop)", fontsize=9)
         if key in ("seconds", "passes_to_target"):
             ax.set_yscale("log")
+    n_seeds = "/".join(str(n) for n in sorted({len(v) for v in by.values()}))
+    fig.suptitle(f"Each box: the {n_seeds} seeds of one trainer on one data set (dots), median, "
+                 "quartiles, whiskers to 1.5 × IQR; passes to target only for seeds that reached it",
+                 fontsize=9)
     fig.tight_layout()
     note = "" if "wine" in datasets else "\n\nThe wine data set was skipped: scikit-learn is not installed.\n"
     markdown = (

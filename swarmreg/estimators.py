@@ -1,0 +1,509 @@
+"""scikit-learn estimators around the three trainers: ``fit``/``predict`` on your own data.
+
+Each estimator builds a ``Network([n_features, *hidden_layer_sizes, n_outputs])``, calls
+its trainer (``train_pso``, ``train_backprop`` or ``train_lbfgs``) and keeps what it
+returned in ``result_``; every other fitted attribute is read from that result, so an
+estimator holds no second copy of the model.  The trainer validates its own arguments;
+``fit`` validates only the data, as scikit-learn estimators do.
+
+With scikit-learn installed the estimators are scikit-learn estimators (its
+``BaseEstimator``, mixins and input checks: ``Pipeline``, ``GridSearchCV``,
+``clone`` and its estimator checks work); without it they keep the same methods and
+messages (``swarmreg._sklearn_compat``).
+
+Fitted attributes
+-----------------
+result_ : TrainResult
+    What the trainer returned (θ, error terms, history, stop reason, seed, settings).
+network_ : Network
+theta_ : ndarray, shape (n_params,)
+coefs_, intercepts_ : lists of ndarray
+    Per layer ``W`` of shape ``(d_in, d_out)`` and ``b`` of shape ``(d_out,)``: read-only
+    views of ``theta_`` (scikit-learn's MLP names).
+n_iter_ : int
+    Iterations (PSO, L-BFGS) or epochs (back-prop) run.
+loss_curve_ : ndarray, shape (n_iter_ + 1,)
+    ``result_.history``: E at the start and after every iteration or epoch.
+best_loss_ : float
+    The lowest E in ``loss_curve_``.
+lam_E_ : float
+    The λ_E of ``E = D + λ_E·Σw²`` that training minimized: ``lam`` itself for PSO and
+    L-BFGS, ``lam`` converted from back-prop's rule (``convert_lambda``), so that a PSO
+    and a back-prop model can be compared at equal λ_E.
+n_features_in_ : int
+feature_names_in_ : ndarray of str, only when ``X`` had string column names (a DataFrame)
+classes_ : ndarray, shape (n_classes,), classifiers only
+    The labels seen in ``fit``, sorted; ``predict`` returns them and column k of
+    ``predict_proba`` belongs to ``classes_[k]``.
+input_mean_, input_scale_ : ndarray, shape (n_features,), only with ``standardize=True``
+"""
+
+import contextlib
+import numbers
+import threading
+import warnings
+
+import numba
+import numpy as np
+
+from ._sklearn_compat import (
+    BaseEstimator,
+    ClassifierMixin,
+    ConvergenceWarning,
+    NotFittedError,
+    RegressorMixin,
+    check_classification_targets,
+    check_is_fitted,
+    validate_data,
+)
+from .backprop import train_backprop
+from .lbfgs import train_lbfgs
+from .network import Network
+from .pso import train_pso
+from .saving import save_model
+
+__all__ = [
+    "PSOClassifier",
+    "PSORegressor",
+    "BackpropClassifier",
+    "BackpropRegressor",
+    "LBFGSClassifier",
+    "LBFGSRegressor",
+    "ConvergenceWarning",
+    "NotFittedError",
+    "ESTIMATORS",
+]
+
+
+def _seed(random_state):
+    """An int seed for the trainers from scikit-learn's ``random_state`` (None: a fresh one)."""
+    if random_state is None or isinstance(random_state, (numbers.Integral, np.integer)):
+        return random_state  # the trainer validates it (and draws one for None)
+    if isinstance(random_state, np.random.RandomState):
+        return int(random_state.randint(np.iinfo(np.int32).max))
+    if isinstance(random_state, np.random.Generator):
+        return int(random_state.integers(np.iinfo(np.int64).max))
+    raise TypeError(f"random_state must be None, an int, a numpy RandomState or Generator, "
+                    f"got {random_state!r}")
+
+
+_fits_running = 0
+_fits_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def _share_threads():
+    """Split this thread's Numba threads among the fits running at once in this process.
+
+    joblib's process backends already give each worker ``NUMBA_NUM_THREADS = cores //
+    n_jobs``; fits run side by side in threads (joblib's threading backend, a thread
+    pool, notebooks) would each start Numba's full pool and oversubscribe the cores.
+    Numba's thread count is per calling thread, and results do not depend on it.
+    """
+    global _fits_running
+    with _fits_lock:
+        _fits_running += 1
+        sharing = _fits_running
+    mine = numba.get_num_threads()
+    numba.set_num_threads(max(1, mine // sharing))
+    try:
+        yield
+    finally:
+        numba.set_num_threads(mine)
+        with _fits_lock:
+            _fits_running -= 1
+
+
+class _NetworkEstimator(BaseEstimator):
+    """What every estimator shares; subclasses give ``_output``, ``_train`` and the targets."""
+
+    _output = None
+
+    # -- fitting ---------------------------------------------------------------------
+    def fit(self, X, y):
+        """Train a network on ``X`` (n_samples, n_features) and targets ``y``.
+
+        Returns
+        -------
+        self
+        """
+        X, y = validate_data(self, X, y, **self._y_checks)
+        targets, n_outputs = self._encode_targets(y)
+        if not isinstance(self.standardize, (bool, np.bool_)):
+            raise TypeError(f"standardize must be True or False, got {self.standardize!r}")
+        if self.standardize:
+            scale = X.std(axis=0)
+            self.input_mean_, self.input_scale_ = X.mean(axis=0), np.where(scale > 0.0, scale, 1.0)
+        else:
+            for name in ("input_mean_", "input_scale_"):
+                self.__dict__.pop(name, None)
+        hidden = self.hidden_layer_sizes
+        hidden = [hidden] if isinstance(hidden, numbers.Integral) else list(hidden)
+        network = Network([X.shape[1], *hidden, n_outputs], hidden=self.activation,
+                          output=self._output)
+        with _share_threads():
+            self.result_ = self._train(network, self._scaled(X), targets, _seed(self.random_state))
+        self._warn_if_unfinished()
+        return self
+
+    def _warn_if_unfinished(self):
+        res = self.result_
+        if res.stop_reason == "diverged":
+            warnings.warn(f"{type(self).__name__}: back-prop diverged after {res.iterations} "
+                          "epochs (a non-finite error); the model is the last finite θ. Lower "
+                          "learning_rate_init or lam.", ConvergenceWarning, stacklevel=3)
+        elif res.stop_reason.startswith("failed"):
+            warnings.warn(f"{type(self).__name__}: L-BFGS-B stopped without converging: "
+                          f"{res.stop_reason}", ConvergenceWarning, stacklevel=3)
+        elif res.stop_reason == "max_iter" and (res.trainer == "lbfgs"
+                                                or res.settings["target_error"] is not None):
+            wanted = ("convergence" if res.trainer == "lbfgs"
+                      else f"target_error={res.settings['target_error']}")
+            warnings.warn(f"{type(self).__name__}: max_iter={self.max_iter} reached before "
+                          f"{wanted} (E = {res.error:.6g}); raise max_iter.",
+                          ConvergenceWarning, stacklevel=3)
+
+    def _scaled(self, X):
+        if getattr(self, "input_mean_", None) is None:
+            return X
+        return (X - self.input_mean_) / self.input_scale_
+
+    def _outputs(self, X):
+        """Network outputs for validated, scaled ``X``: shape (n_samples, n_outputs)."""
+        check_is_fitted(self, "result_")
+        X = validate_data(self, X, reset=False)
+        return self.network_.forward(self.theta_, self._scaled(X))
+
+    # -- fitted attributes, all read from result_ ---------------------------------------
+    @property
+    def network_(self):
+        return self.result_.network
+
+    @property
+    def theta_(self):
+        return self.result_.theta
+
+    @property
+    def coefs_(self):
+        return [w for w, _ in self.network_.unpack(self.theta_)]
+
+    @property
+    def intercepts_(self):
+        return [b for _, b in self.network_.unpack(self.theta_)]
+
+    @property
+    def n_iter_(self):
+        return self.result_.iterations
+
+    @property
+    def loss_curve_(self):
+        return self.result_.history
+
+    @property
+    def best_loss_(self):
+        return float(np.min(self.result_.history))
+
+    @property
+    def lam_E_(self):
+        return self.result_.lam
+
+    # -- saving ----------------------------------------------------------------------
+    def save(self, path):
+        """Write the fitted model to ``path`` (``swarmreg.save_model``); returns the path."""
+        return save_model(self, path)
+
+    def _state(self):
+        """What ``save_model`` stores besides ``result_``: JSON fields and an ``arrays`` dict."""
+        check_is_fitted(self, "result_")
+        params = self.get_params()
+        if not (params["random_state"] is None or isinstance(params["random_state"], numbers.Integral)):
+            params["random_state"] = None  # a generator object is not data; result_.seed reproduces
+        params = {k: int(v) if isinstance(v, np.integer) else v for k, v in params.items()}
+        arrays = {}
+        if getattr(self, "input_mean_", None) is not None:
+            arrays.update(input_mean=self.input_mean_, input_scale=self.input_scale_)
+        state = {"params": params, "n_features_in": int(self.n_features_in_),
+                 "feature_names_in": (None if getattr(self, "feature_names_in_", None) is None
+                                      else [str(n) for n in self.feature_names_in_])}
+        state.update(self._target_state(arrays))
+        state["arrays"] = arrays
+        return state
+
+    @classmethod
+    def _from_state(cls, result, state, arrays):
+        params = {k: tuple(v) if isinstance(v, list) else v for k, v in state["params"].items()}
+        est = cls(**params)
+        est.result_ = result
+        est.n_features_in_ = int(state["n_features_in"])
+        if state["feature_names_in"] is not None:
+            est.feature_names_in_ = np.asarray(state["feature_names_in"], dtype=object)
+        if "input_mean" in arrays:
+            est.input_mean_, est.input_scale_ = arrays.pop("input_mean"), arrays.pop("input_scale")
+        est._restore_targets(state, arrays)
+        if est.network_.n_inputs != est.n_features_in_:
+            raise ValueError(f"{result.network!r} does not take {est.n_features_in_} features")
+        return est
+
+
+class _Classifier(ClassifierMixin):
+    """Labels of any kind through ``classes_``; a softmax output with one unit per class."""
+
+    _output = "softmax"
+    _y_checks = {}
+
+    def _encode_targets(self, y):
+        check_classification_targets(y)
+        self.classes_, labels = np.unique(y, return_inverse=True)
+        if self.classes_.shape[0] < 2:
+            raise ValueError(f"{type(self).__name__} needs at least 2 classes in y, got 1 class "
+                             f"({self.classes_[0]!r})")
+        return labels.astype(np.int64), self.classes_.shape[0]
+
+    def predict_proba(self, X):
+        """Class probabilities, shape (n_samples, n_classes); column k is ``classes_[k]``."""
+        return self._outputs(X)
+
+    def predict(self, X):
+        """The most probable class of each row, from ``classes_``: shape (n_samples,)."""
+        winners = np.argmax(self._outputs(X), axis=1)
+        return self.classes_[winners]
+
+    def _target_state(self, arrays):
+        if self.classes_.dtype == object:  # str labels: JSON keeps them exactly
+            if not all(isinstance(c, str) for c in self.classes_):
+                raise TypeError("only str, numeric or bool class labels can be saved, got "
+                                f"{sorted({type(c).__name__ for c in self.classes_})}")
+            return {"classes": [str(c) for c in self.classes_]}
+        arrays["classes"] = self.classes_
+        return {"classes": None}
+
+    def _restore_targets(self, state, arrays):
+        if state["classes"] is not None:
+            self.classes_ = np.asarray(state["classes"], dtype=object)
+        else:
+            self.classes_ = arrays.pop("classes")
+        if self.classes_.shape != (self.network_.n_outputs,):
+            raise ValueError(f"{self.classes_.shape[0]} classes for {self.network_!r}")
+
+
+class _Regressor(RegressorMixin):
+    """Float targets of shape (n_samples,) or (n_samples, n_outputs); an identity output."""
+
+    _output = "identity"
+    _y_checks = {"multi_output": True, "y_numeric": True}
+
+    def _encode_targets(self, y):
+        self._y_1d = y.ndim == 1
+        return y, 1 if y.ndim == 1 else y.shape[1]
+
+    def predict(self, X):
+        """Predicted targets: shape (n_samples,) if ``y`` was 1-D in ``fit``, else (n_samples, K)."""
+        out = self._outputs(X)
+        return out[:, 0] if self._y_1d else out
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+    def _target_state(self, arrays):
+        return {"y_1d": bool(self._y_1d)}
+
+    def _restore_targets(self, state, arrays):
+        self._y_1d = bool(state["y_1d"])
+        if self._y_1d and self.network_.n_outputs != 1:
+            raise ValueError(f"1-D targets for {self.network_!r}")
+
+
+class _PSO(_NetworkEstimator):
+    """Parameters: see ``PSOClassifier``."""
+
+    def __init__(self, hidden_layer_sizes=(7,), activation="tanh", *, lam=0.0, loss="mse",
+                 include_biases=False, standardize=False, swarm_size=30, max_iter=1000,
+                 inertia=0.729, c1=1.49445, c2=1.49445, bounds=(-10.0, 10.0), init_velocity=0.1,
+                 v_max=None, death_prob=0.01, topology="global", target_error=None,
+                 patience=None, random_state=None, progress=False):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.lam = lam
+        self.loss = loss
+        self.include_biases = include_biases
+        self.standardize = standardize
+        self.swarm_size = swarm_size
+        self.max_iter = max_iter
+        self.inertia = inertia
+        self.c1 = c1
+        self.c2 = c2
+        self.bounds = bounds
+        self.init_velocity = init_velocity
+        self.v_max = v_max
+        self.death_prob = death_prob
+        self.topology = topology
+        self.target_error = target_error
+        self.patience = patience
+        self.random_state = random_state
+        self.progress = progress
+
+    def _train(self, network, X, y, seed):
+        return train_pso(network, X, y, lam=self.lam, loss=self.loss,
+                         include_biases=self.include_biases, swarm_size=self.swarm_size,
+                         max_iter=self.max_iter, inertia=self.inertia, c1=self.c1, c2=self.c2,
+                         bounds=self.bounds, init_velocity=self.init_velocity, v_max=self.v_max,
+                         death_prob=self.death_prob, topology=self.topology,
+                         target_error=self.target_error, patience=self.patience, seed=seed,
+                         progress=self.progress)
+
+
+class _Backprop(_NetworkEstimator):
+    """Parameters: see ``BackpropClassifier``."""
+
+    def __init__(self, hidden_layer_sizes=(7,), activation="tanh", *, lam=0.0, rule="objective",
+                 loss="mse", include_biases=False, standardize=False, learning_rate_init=0.01,
+                 batch_size=1, max_iter=200, momentum=0.0, shuffle=True, target_error=None,
+                 patience=None, random_state=None, progress=False):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.lam = lam
+        self.rule = rule
+        self.loss = loss
+        self.include_biases = include_biases
+        self.standardize = standardize
+        self.learning_rate_init = learning_rate_init
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.momentum = momentum
+        self.shuffle = shuffle
+        self.target_error = target_error
+        self.patience = patience
+        self.random_state = random_state
+        self.progress = progress
+
+    def _train(self, network, X, y, seed):
+        batch_size = self.batch_size
+        if batch_size is not None and isinstance(batch_size, numbers.Integral):
+            batch_size = min(batch_size, X.shape[0])  # as scikit-learn's MLP clips it
+        return train_backprop(network, X, y, lam=self.lam, rule=self.rule,
+                              lr=self.learning_rate_init, batch_size=batch_size,
+                              epochs=self.max_iter, momentum=self.momentum,
+                              include_biases=self.include_biases, loss=self.loss,
+                              shuffle=self.shuffle, seed=seed, target_error=self.target_error,
+                              patience=self.patience, progress=self.progress)
+
+
+class _LBFGS(_NetworkEstimator):
+    """Parameters: see ``LBFGSClassifier``."""
+
+    def __init__(self, hidden_layer_sizes=(7,), activation="tanh", *, lam=0.0, loss="mse",
+                 include_biases=False, standardize=False, max_iter=15000, gtol=1e-8, ftol=1e-15,
+                 random_state=None):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.lam = lam
+        self.loss = loss
+        self.include_biases = include_biases
+        self.standardize = standardize
+        self.max_iter = max_iter
+        self.gtol = gtol
+        self.ftol = ftol
+        self.random_state = random_state
+
+    def _train(self, network, X, y, seed):
+        return train_lbfgs(network, X, y, lam=self.lam, loss=self.loss,
+                           include_biases=self.include_biases, seed=seed, max_iter=self.max_iter,
+                           gtol=self.gtol, ftol=self.ftol)
+
+
+_COMMON_DOC = """
+    hidden_layer_sizes : int or sequence of int, default (7,)
+        Hidden widths; ``()`` for no hidden layer.  The input width is ``n_features`` and
+        the output width {outputs}.
+    activation : {{"tanh", "relu", "logistic"}}, default "tanh"
+        Hidden activation.  The output is {output_kind}.
+    lam : float, default 0
+        {lam_doc}
+    loss : {{"mse", "cross_entropy"}}, default "mse"
+        Data error D: ``(1/N) Σ_i Σ_k (y_ik − t_ik)²``{ce}.
+    include_biases : bool, default False
+        Penalize (shrink) the biases too.
+    standardize : bool, default False
+        Scale each feature by the mean and standard deviation of the training data inside
+        ``fit`` and ``predict`` (what a Pipeline with StandardScaler does), so that a saved
+        model carries its scaling.
+    random_state : None, int, RandomState or Generator, default None
+        Seeds the trainer: the same int gives a bit-identical fitted model on any number of
+        threads; None draws a seed, recorded in ``result_.seed``."""
+
+_PSO_DOC = """
+    swarm_size, max_iter, inertia, c1, c2, bounds, init_velocity, v_max, death_prob, topology
+        As for ``swarmreg.train_pso`` (defaults 30 particles, 1000 iterations, Clerc–Kennedy
+        constriction, positions in [−10, 10]).
+    target_error, patience : optional
+        Stop early at ``E ≤ target_error`` or after ``patience`` iterations without improvement;
+        reaching ``max_iter`` without a requested target warns (``ConvergenceWarning``).
+    progress : bool, default False
+        A tqdm progress bar."""
+
+_BACKPROP_DOC = """
+    rule : {"none", "objective", "textbook_batch", "textbook_dataset", "decay"}, default "objective"
+        The L2 rule (``swarmreg.train_backprop``).
+    learning_rate_init : float, default 0.01
+        Learning rate η (scikit-learn's MLP name).
+    batch_size : int or None, default 1
+        Items per update (1 online, None the full batch); clipped to n_samples.
+    max_iter : int, default 200
+        Epochs.
+    momentum : float in [0, 1), default 0
+    shuffle : bool, default True
+    target_error, patience : optional
+        Stop early at ``E ≤ target_error`` or after ``patience`` epochs without improvement;
+        reaching ``max_iter`` without a requested target, or divergence, warns
+        (``ConvergenceWarning``).
+    progress : bool, default False"""
+
+_LBFGS_DOC = """
+    max_iter, gtol, ftol
+        As for ``swarmreg.train_lbfgs`` (tight tolerances: the local-optimum reference).
+        Stopping before convergence warns (``ConvergenceWarning``)."""
+
+_LAM_DIRECT = "λ_E ≥ 0 of ``E = D + λ_E·Σw²`` (weights only unless ``include_biases``)."
+_LAM_RULE = ("λ in ``rule``'s own convention; the λ_E it amounts to is ``lam_E_`` "
+             "(``convert_lambda``).")
+
+
+def _estimator(name, bases, trainer, task, lam_doc, extra_doc, summary):
+    outputs = ("the number of classes" if task == "classification"
+               else "the number of target columns (1 for 1-D y)")
+    output_kind = ("a softmax over ``classes_``" if task == "classification"
+                   else "the identity")
+    ce = (", or ``loss='cross_entropy'``, the mean cross-entropy" if task == "classification"
+          else " (cross-entropy needs a classifier)")
+    doc = (f"{summary}\n\n    Parameters\n    ----------"
+           + _COMMON_DOC.format(outputs=outputs, output_kind=output_kind, lam_doc=lam_doc, ce=ce)
+           + extra_doc
+           + f"\n\n    Attributes\n    ----------\n    See ``swarmreg.estimators``; the trainer's "
+             f"full result is ``result_`` (``swarmreg.{trainer}``).\n")
+    return type(name, bases, {"__doc__": doc, "__module__": __name__})
+
+
+PSOClassifier = _estimator(
+    "PSOClassifier", (_Classifier, _PSO), "train_pso", "classification", _LAM_DIRECT, _PSO_DOC,
+    "Classifier trained by particle swarm optimization of ``E = D + λ·Σw²``.")
+PSORegressor = _estimator(
+    "PSORegressor", (_Regressor, _PSO), "train_pso", "regression", _LAM_DIRECT, _PSO_DOC,
+    "Regressor trained by particle swarm optimization of ``E = D + λ·Σw²``.")
+BackpropClassifier = _estimator(
+    "BackpropClassifier", (_Classifier, _Backprop), "train_backprop", "classification",
+    _LAM_RULE, _BACKPROP_DOC, "Classifier trained by back-propagation with one of the L2 rules.")
+BackpropRegressor = _estimator(
+    "BackpropRegressor", (_Regressor, _Backprop), "train_backprop", "regression", _LAM_RULE,
+    _BACKPROP_DOC, "Regressor trained by back-propagation with one of the L2 rules.")
+LBFGSClassifier = _estimator(
+    "LBFGSClassifier", (_Classifier, _LBFGS), "train_lbfgs", "classification", _LAM_DIRECT,
+    _LBFGS_DOC, "Classifier at a local optimum of ``E = D + λ·Σw²`` (scipy's L-BFGS-B).")
+LBFGSRegressor = _estimator(
+    "LBFGSRegressor", (_Regressor, _LBFGS), "train_lbfgs", "regression", _LAM_DIRECT,
+    _LBFGS_DOC, "Regressor at a local optimum of ``E = D + λ·Σw²`` (scipy's L-BFGS-B).")
+
+#: Estimator class name -> class: the only classes ``load_model`` will build.
+ESTIMATORS = {cls.__name__: cls for cls in (PSOClassifier, PSORegressor, BackpropClassifier,
+                                            BackpropRegressor, LBFGSClassifier, LBFGSRegressor)}
