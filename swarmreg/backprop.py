@@ -244,7 +244,7 @@ def train_backprop(network, X, y, *, lam=0.0, rule="objective", lr=0.01, batch_s
     settings = dict(include_biases=obj.include_biases, lr=lr, batch_size=batch_size, epochs=epochs,
                     momentum=momentum, shuffle=bool(shuffle), target_error=target_error,
                     patience=patience or None, theta0_given=theta0 is not None,
-                    optimizer=optimizer, betas=[beta1, beta2], eps=eps)
+                    optimizer=optimizer, beta1=beta1, beta2=beta2, eps=eps)
     res = summarize(obj, theta, history[: done + 1], iterations=done, n_evaluations=done,
                     elapsed=elapsed, stop_reason=stop_reason, trainer="backprop", seed=seed,
                     rule=rule, lam_nominal=lam_nominal, settings=settings)

@@ -25,7 +25,7 @@ RULES = ("none", "objective", "textbook_batch", "textbook_dataset", "decay", "de
 
 
 def shrinks(rule, lam, lr, m, N):
-    """(a, d): g ← g + a·w before the step, w ← w − d·w outside it, from DESIGN.md §2, §7."""
+    """(a, d): g ← g + a·w before the step, w ← w − d·w outside it, from docs/design.md §4, §5."""
     return {"none": (0.0, 0.0), "objective": (2 * lam, 0.0), "textbook_batch": (lam / m, 0.0),
             "textbook_dataset": (lam / N, 0.0), "decay": (0.0, lam),
             "decoupled": (0.0, lr * lam)}[rule]
