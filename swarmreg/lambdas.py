@@ -671,8 +671,9 @@ def lambda_equivalence(from_scheme, to_scheme, *, lr=None, batch_size=None, n_sa
         return Equivalence("none", str(err))
     solvers = [s.name for s in (a, b) if s.kind == "solver"]
     if solvers:
-        return Equivalence("same optimum", f"{' and '.join(solvers)} hand(s) the objective to a "
-                           "solver: only its minimizer, the minimizer of E, is shared")
+        return Equivalence("same optimum", f"{' and '.join(solvers)} "
+                           f"{'hands its objective' if len(solvers) == 1 else 'hand their objectives'}"
+                           " to a solver: only the minimizer of E is shared, not a path")
     if opt_a != opt_b:
         return Equivalence("same optimum", f"'{from_scheme}' steps with {opt_a} and "
                            f"'{to_scheme}' with {opt_b}: both follow the gradient of E to its "
