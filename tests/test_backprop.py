@@ -57,7 +57,7 @@ def test_regularize_biases_is_a_deprecated_alias_of_include_biases():
     with pytest.warns(FutureWarning, match="use include_biases"):
         old = step("objective", regularize_biases=True)
     np.testing.assert_allclose(old, [0.62, -0.008, 0.236], rtol=0, atol=1e-15)
-    with pytest.raises(TypeError, match="contradicts"):
+    with pytest.raises(TypeError, match="contradicts"), pytest.warns(FutureWarning):
         step("objective", include_biases=True, regularize_biases=False)
 
 

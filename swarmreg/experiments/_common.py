@@ -37,7 +37,7 @@ def load(dataset, seed, *, n_train=None, noise=0.0):
             raise ImportError("the wine data set comes with scikit-learn: "
                               "pip install 'swarmreg[experiments]'") from None
         data = load_wine()
-        X_tr, X_te, y_tr, y_te = sr.datasets.train_test_split(data.data, data.target, test_size=0.25,
+        X_tr, X_te, y_tr, y_te = sr.datasets.split_train_test(data.data, data.target, test_size=0.25,
                                                               seed=seed, stratify=True)
         X_tr, X_te = sr.datasets.Standardizer().fit(X_tr).transform_both(X_tr, X_te)
     else:
