@@ -149,6 +149,33 @@ def test_sklearn_logistic_regression_c_reaches_our_cross_entropy_optimum():
         sr.convert_lambda(C, "sklearn_logistic_c", "objective", n_samples=len(X))
 
 
+def test_sklearn_mlpclassifier_alpha_full_batch_sgd_is_our_objective_rule():
+    # MLPClassifier (sklearn/neural_network/_multilayer_perceptron.py): log-loss with
+    # deltas = p − t and coef_grads = (aᵀδ + α·W)/m: the gradient of CE + (α/(2m))Σw², ours
+    # at λ_E = α/(2m) without any learning-rate factor.  Plain SGD (momentum=0), one batch
+    # of all N items per partial_fit, started from our θ0 (coefs_ are updated in place).
+    MLPClassifier = pytest.importorskip("sklearn.neural_network").MLPClassifier
+    X, y = sr.datasets.load_iris()
+    N, alpha, eta = len(X), 0.5, 0.05
+    net = sr.Network([4, 3], output="softmax")
+    theta0 = net.initial_theta(0)
+    (W0, b0), = net.unpack(theta0)
+    model = MLPClassifier(hidden_layer_sizes=(), alpha=alpha, solver="sgd", learning_rate_init=eta,
+                          momentum=0.0, batch_size=N, shuffle=False)
+    model.partial_fit(X, y, classes=[0, 1, 2])
+    model.coefs_[0][:], model.intercepts_[0][:] = W0, b0
+    for _ in range(10):
+        model.partial_fit(X, y)
+    lam_E = sr.convert_lambda(alpha, "sklearn_mlpclassifier_alpha", "objective", n_samples=N,
+                              loss="cross_entropy")
+    assert lam_E == alpha / (2 * N)
+    mine = sr.train_backprop(net, X, y, lam=lam_E, lr=eta, batch_size=None, epochs=10,
+                             shuffle=False, theta0=theta0, loss="cross_entropy").theta
+    assert np.abs(mine - theta0).max() > 0.1
+    np.testing.assert_allclose(mine, np.append(model.coefs_[0].ravel(), model.intercepts_[0]),
+                               rtol=0, atol=1e-12)
+
+
 def test_sklearn_sgd_regressor_alpha_with_a_constant_step_is_our_online_objective_rule():
     # sklearn/linear_model/_sgd_fast.pyx, _plain_sgd: per item, dloss = p − y (squared_error,
     # ½(p − y)²), wscale *= 1 − η·α (penalty="l2"), w += −η·dloss·x, b += −η·dloss: i.e.
