@@ -316,7 +316,9 @@ def _sklearn_alpha(ctx):
 def _sklearn_mlpclassifier_alpha(ctx):
     # Same file: for MLPClassifier loss = log_loss (mean over items of −Σ_k t log y, softmax
     # or logistic output), deltas[last] = activations[-1] − y, plus the same α terms: the
-    # gradient of CE + (α/(2m))Σw² (no ½ on the log-loss, unlike the squared error).
+    # gradient of CE + (α/(2m))Σw² (no ½ on the log-loss, unlike the squared error); with
+    # solver="sgd" and momentum=0 its steps are ours at the same η (the tests check it), but
+    # its defaults (Nesterov momentum 0.9, its own Adam, lbfgs) share only the optimum.
     _need_loss(ctx, "sklearn_mlpclassifier_alpha", "is MLPClassifier's log-loss", "cross_entropy")
     return 1.0 / (2.0 * _sklearn_m(ctx, "sklearn_mlpclassifier_alpha"))
 

@@ -205,6 +205,20 @@ def test_decoupled_adam_has_no_equivalent_lambda():
         sr.convert_lambda(1.0, "torch_adamw", "objective")
 
 
+def test_decoupled_sgd_with_momentum_shares_only_the_fixed_point():
+    # decoupled = decay with d = ηλ, so its full-batch fixed point is that of
+    # λ_E = d(1 − μ)/(2η) = λ(1 − μ)/2 (decay_fixed_point_lambda), and no path equivalent.
+    X, t = linear_problem()
+    lam, lr, mu = 0.3, 0.05, 0.8
+    res = sr.train_backprop(sr.Network([3, 1], output="identity"), X, t, lam=lam,
+                            rule="decoupled", lr=lr, momentum=mu, batch_size=None, epochs=3000,
+                            seed=0)
+    assert res.lam == pytest.approx(lam * (1 - mu) / 2, rel=1e-15)
+    np.testing.assert_allclose(res.theta, np.append(*naive.ridge(X, t, res.lam)), rtol=0,
+                               atol=1e-10)
+    assert sr.lambda_equivalence("decoupled", "objective", momentum=mu).kind == "none"
+
+
 def test_decay_through_adam_reports_no_lambda(iris):
     X, y = iris
     res = sr.train_backprop(sr.Network([4, 5, 3]), X, y, lam=1e-3, rule="decay",
