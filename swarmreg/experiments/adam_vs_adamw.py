@@ -104,6 +104,7 @@ def shift_per_decade(best, opt, rule):
 def report(records, out_dir, mode):
     rows = _common.flatten(records)
     best = best_lambdas(rows)
+    n_seeds = len({r["seed"] for r in rows})
     plt = _common.pyplot()
     fig, axes = plt.subplots(2, 3, figsize=(14, 7.5))
     dist = _common.group_mean(rows, ("optimizer", "lr", "lam_E"), "distance")
@@ -122,10 +123,11 @@ def report(records, out_dir, mode):
                     ms=12, label="best λ per η")
             what = "L2 in the loss (λ_E)" if rule == "objective" else "decoupled, λ = 2·λ_E"
             ax.set_title(f"{opt.upper()}: {what}", fontsize=10)
-            fig.colorbar(im, ax=ax, label="test error rate", extend="max")
+            fig.colorbar(im, ax=ax, label=f"test error rate, mean of {n_seeds} seeds", extend="max")
         logd = np.array([[np.log10(max(dist[(opt, lr, lam)], 1e-17)) for lam in lams] for lr in lrs])
         im = axes[i, 2].imshow(logd, origin="lower", aspect="auto", cmap="magma", vmin=-16, vmax=1)
-        axes[i, 2].set_title(f"{opt.upper()}: log10 max|θ_L2 − θ_decoupled|", fontsize=10)
+        axes[i, 2].set_title(f"{opt.upper()}: log10 max|θ_L2 − θ_decoupled|, mean of {n_seeds} seeds",
+                             fontsize=10)
         fig.colorbar(im, ax=axes[i, 2])
         for ax in axes[i]:
             ax.set_yticks(range(len(lrs)), [f"{lr:g}" for lr in lrs])
@@ -150,7 +152,6 @@ def report(records, out_dir, mode):
         ["optimizer", "L2 in the loss", "decoupled"],
         [[opt] + [f"{round(slopes[(opt, rule)], 2) + 0.0:+.2f}" for rule in RULES]
          for opt in OPTIMIZERS])
-    n_seeds = len({r["seed"] for r in rows})
     markdown = (
         f"## {NAME}\n\n"
         f"Teacher data ({N_TRAIN} training items, label noise {NOISE}, 2000 clean test items), "
