@@ -57,6 +57,7 @@ from ._sklearn_compat import (
     validate_data,
 )
 from .backprop import train_backprop
+from .datasets import Standardizer
 from .lbfgs import train_lbfgs
 from .network import Network
 from .pso import train_pso
@@ -132,8 +133,8 @@ class _NetworkEstimator(BaseEstimator):
         if not isinstance(self.standardize, (bool, np.bool_)):
             raise TypeError(f"standardize must be True or False, got {self.standardize!r}")
         if self.standardize:
-            scale = X.std(axis=0)
-            self.input_mean_, self.input_scale_ = X.mean(axis=0), np.where(scale > 0.0, scale, 1.0)
+            scaler = Standardizer().fit(X)
+            self.input_mean_, self.input_scale_ = scaler.mean_, scaler.scale_
         else:
             for name in ("input_mean_", "input_scale_"):
                 self.__dict__.pop(name, None)
