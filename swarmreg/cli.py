@@ -383,13 +383,16 @@ def _sweep(args):
 
 
 def _lambda(args):
-    from .lambdas import SCHEMES, convert_lambda
+    from .lambdas import SCHEMES, convert_lambda, lambda_equivalence
 
+    context = dict(lr=args.lr, batch_size=args.batch_size, n_samples=args.n_samples,
+                   n_outputs=args.n_outputs, momentum=args.momentum, optimizer=args.optimizer,
+                   loss=args.loss, target_std=args.target_std)
     with _user_inputs():
-        value = convert_lambda(args.value, args.from_scheme, args.to_scheme, lr=args.lr,
-                               batch_size=args.batch_size, n_samples=args.n_samples,
-                               n_outputs=args.n_outputs, momentum=args.momentum)
+        value = convert_lambda(args.value, args.from_scheme, args.to_scheme, **context)
+        equivalence = lambda_equivalence(args.from_scheme, args.to_scheme, **context)
     print(f"{value:.10g}")
+    print(f"  {equivalence}", file=sys.stderr)
     for name in (args.from_scheme, args.to_scheme):
         print(f"  {name}: {SCHEMES[name].formula}  [{SCHEMES[name].source}]", file=sys.stderr)
     return 0
@@ -533,7 +536,8 @@ def build_parser():
 
     lam = sub.add_parser("lambda", help="translate a lambda between training conventions",
                          description="Print the lambda of --to that regularizes exactly as VALUE does "
-                                     "in --from (plain SGD; see README 'Which λ is which').")
+                                     "in --from, and (on stderr) what the conversion preserves (see README "
+                                     "'Which λ is which').")
     lam.add_argument("value", type=float, metavar="VALUE", help="the lambda to translate (required)")
     lam.add_argument("--from", dest="from_scheme", required=True, choices=list(SCHEMES), metavar="SCHEME",
                      help=", ".join(SCHEMES) + " (required; no default)")
@@ -552,6 +556,15 @@ def build_parser():
                           "(default: none; needed by those)")
     lam.add_argument("--momentum", type=float, default=0.0,
                      help="classical momentum of the SGD run (default: 0)")
+    lam.add_argument("--optimizer", choices=["sgd", "adam"], default="sgd",
+                     help="optimizer of the runs; decoupled schemes have no equivalent with adam "
+                          "(default: sgd)")
+    lam.add_argument("--loss", choices=["mse", "cross_entropy"], default="mse",
+                     help="data error of the runs; sklearn_logistic_c and sklearn_mlpclassifier_alpha "
+                          "need cross_entropy (default: mse)")
+    lam.add_argument("--target-std", type=float, default=None,
+                     help="standard deviation of the targets, 1/N formula "
+                          "(default: none; needed by glmnet_lambda)")
     lam.set_defaults(run=_lambda)
     parser.subparsers = {"demo": demo, "train": train, "predict": predict, "sweep": sweep, "lambda": lam}
     return parser

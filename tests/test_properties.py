@@ -232,9 +232,13 @@ def test_convert_lambda_is_the_exact_ratio_or_a_clear_error(value, a, b, ctx):
             return
         fa = SCHEMES[a].factor(sr.lambdas._Context(**ctx))
         fb = SCHEMES[b].factor(sr.lambdas._Context(**ctx))
-    assert np.isfinite(got) and (got > 0.0) == (value > 0.0)
-    exact = float(Fraction(value) * Fraction(fa) / Fraction(fb))
-    assert got == pytest.approx(exact, rel=4e-16)
+    if value == 0.0:  # no regularization: λ = 0, or an inverse strength C = inf
+        assert got == (np.inf if SCHEMES[b].inverse else 0.0)
+        return
+    assert np.isfinite(got) and got > 0.0
+    lam_E = Fraction(fa) / Fraction(value) if SCHEMES[a].inverse else Fraction(value) * Fraction(fa)
+    exact = float(Fraction(fb) / lam_E if SCHEMES[b].inverse else lam_E / Fraction(fb))
+    assert got == pytest.approx(exact, rel=1e-15)
 
 
 layer_entries = st.one_of(st.integers(-2, 6), st.floats(0.5, 4.5), st.booleans(), st.just("3"),

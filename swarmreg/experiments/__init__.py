@@ -12,13 +12,15 @@ or Dask) and writes the report.
 from pathlib import Path
 
 from ..sweep import Cell, run_sweep
-from . import bias_penalty, lambda_meaning, online_n, overfitting, pso_vs_backprop, ridge_check
+from . import (adam_vs_adamw, bias_penalty, lambda_meaning, online_n, overfitting, pso_vs_backprop,
+               ridge_check)
 
 __all__ = ["EXPERIMENTS", "MODES", "run_experiment"]
 
 EXPERIMENTS = {
     m.NAME: m
-    for m in (lambda_meaning, overfitting, bias_penalty, online_n, pso_vs_backprop, ridge_check)
+    for m in (lambda_meaning, overfitting, bias_penalty, online_n, pso_vs_backprop, ridge_check,
+              adam_vs_adamw)
 }
 MODES = ("quick", "default", "full")
 
