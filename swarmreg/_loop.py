@@ -14,6 +14,10 @@ from ._validation import check_int
 CHUNK_SECONDS = 0.05
 
 
+#: Entries a ``History`` starts with (it doubles from there).
+FIRST_HISTORY_LEN = 1024
+
+
 class NonFiniteObjectiveError(ValueError):
     """A training run never saw a finite error E: there is no trained θ to return.
 
@@ -55,9 +59,9 @@ class History:
     they run, so ``reserve`` before each call makes room for them.
     """
 
-    def __init__(self, max_len, initial=1024):
+    def __init__(self, max_len, initial=None):
         self.max_len = max_len
-        self.array = np.empty(min(max_len, initial))
+        self.array = np.empty(min(max_len, FIRST_HISTORY_LEN if initial is None else initial))
 
     def reserve(self, n):
         """The array, grown (contents kept) to at least ``n`` entries if it was shorter."""

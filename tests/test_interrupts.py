@@ -29,24 +29,29 @@ def iris():
     return X, y
 
 
+# Short runs, with a history that starts at 16 entries so that it grows several times.
 PSO_RUNS = {
-    # 3000 iterations: the history grows past its first 1024 entries twice.
-    "budget": dict(lam=0.01, swarm_size=8, max_iter=3000, topology="ring", death_prob=0.02, seed=3),
-    "patience": dict(lam=0.01, swarm_size=8, max_iter=100000, patience=40, seed=4),
-    "target": dict(lam=0.0, swarm_size=8, max_iter=100000, target_error=0.3, seed=5),
+    "budget": dict(lam=0.01, swarm_size=6, max_iter=150, topology="ring", death_prob=0.02, seed=3),
+    "patience": dict(lam=0.01, swarm_size=6, max_iter=100000, patience=8, seed=2),  # 159 its
+    "target": dict(lam=0.0, swarm_size=6, max_iter=100000, target_error=0.4, seed=5),
 }
 BACKPROP_RUNS = {
-    "budget": dict(lam=0.01, lr=0.02, epochs=1500, batch_size=8, momentum=0.5, seed=3),
+    "budget": dict(lam=0.01, lr=0.02, epochs=100, batch_size=8, momentum=0.5, seed=3),
     "patience": dict(lam=0.01, lr=0.5, epochs=100000, patience=5, seed=1),
-    "online": dict(lam=0.01, rule="decay", lr=0.01, epochs=1100, seed=2),
+    "online": dict(lam=0.01, rule="decay", lr=0.01, epochs=40, seed=2),
 }
+
+
+@pytest.fixture(autouse=True)
+def short_first_history(monkeypatch):
+    monkeypatch.setattr(_loop, "FIRST_HISTORY_LEN", 16)
 
 
 @pytest.mark.parametrize("chunk_seconds", [0.0, 1e9, _loop.CHUNK_SECONDS],
                          ids=["one-step-per-call", "doubling", "default"])
 @pytest.mark.parametrize("run", list(PSO_RUNS))
 def test_pso_in_chunks_of_any_size_matches_one_call(iris, monkeypatch, run, chunk_seconds):
-    net = sr.Network([4, 5, 3])
+    net = sr.Network([4, 3, 3])
     kw = PSO_RUNS[run]
     with monkeypatch.context() as m:
         m.setattr(pso, "drive", one_call)
@@ -64,7 +69,7 @@ def test_pso_in_chunks_of_any_size_matches_one_call(iris, monkeypatch, run, chun
                          ids=["one-step-per-call", "doubling", "default"])
 @pytest.mark.parametrize("run", list(BACKPROP_RUNS))
 def test_backprop_in_chunks_of_any_size_matches_one_call(iris, monkeypatch, run, chunk_seconds):
-    net = sr.Network([4, 5, 3])
+    net = sr.Network([4, 3, 3])
     kw = BACKPROP_RUNS[run]
     with monkeypatch.context() as m:
         m.setattr(backprop, "drive", one_call)
@@ -89,10 +94,10 @@ def test_history_grows_instead_of_allocating_the_whole_budget(iris, monkeypatch)
     monkeypatch.setattr(_loop.History, "reserve", spy)
     res = sr.train_pso(sr.Network([4, 5, 3]), *iris, swarm_size=8, max_iter=10**12, target_error=0.3,
                        seed=5)
-    assert res.stop_reason == "target_error" and max(sizes) <= 2 * max(1024, res.iterations + 1)
+    assert res.stop_reason == "target_error" and max(sizes) <= 2 * max(16, res.iterations + 1)
     res = sr.train_backprop(sr.Network([4, 5, 3]), *iris, lr=0.01, epochs=10**12, target_error=0.3,
                             seed=1)
-    assert res.stop_reason == "target_error" and max(sizes) <= 2 * max(1024, res.iterations + 1)
+    assert res.stop_reason == "target_error" and max(sizes) <= 2 * max(16, res.iterations + 1)
 
 
 def test_history_keeps_its_entries_when_it_grows():

@@ -3,7 +3,7 @@
 Each experiment module defines ``MODES`` ("quick" for tests, "default" for a few
 minutes on 2 cores, "full" for the published figures), ``cells(mode)`` (the grid
 of configurations × seeds), ``run_cell(config, seed)`` (one training run, returning
-``(metrics, timing)``: what reproduces bit for bit, and the wall time apart from it)
+its metrics, which reproduce bit for bit, or ``(metrics, timing)`` with the wall time apart)
 and ``report(records, out_dir, mode)`` (CSV + PNG + a markdown section).
 ``run_experiment`` runs the grid through ``swarmreg.sweep`` (resumable, local pool
 or Dask) and writes the report.
