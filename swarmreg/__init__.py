@@ -12,12 +12,15 @@ from .backprop import train_backprop
 from .error import gradient, regularized_error
 from .lambdas import (
     SCHEMES,
+    Equivalence,
     LambdaContextError,
     NoEquivalentLambdaError,
     SklearnLossMismatchWarning,
     convert_lambda,
     decay_fixed_point_lambda,
+    lambda_equivalence,
 )
+from ._loop import NonFiniteObjectiveError
 from .lbfgs import train_lbfgs
 from .network import Network
 from .plotting import plot_history
@@ -51,11 +54,14 @@ __all__ = [
     "train_lbfgs",
     "ridge_closed_form",
     "convert_lambda",
+    "lambda_equivalence",
+    "Equivalence",
     "decay_fixed_point_lambda",
     "SCHEMES",
     "NoEquivalentLambdaError",
     "LambdaContextError",
     "SklearnLossMismatchWarning",
+    "NonFiniteObjectiveError",
     "TrainResult",
     "save_model",
     "load_model",

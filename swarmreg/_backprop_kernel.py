@@ -1,18 +1,35 @@
 """The jitted back-propagation training loop (docs/design.md §4, §5).
 
 One update on a batch B of m items, with ``g = ∇ MSE_B(θ)`` (or the mean
-cross-entropy), classical momentum μ and learning rate η::
+cross-entropy) and learning rate η, first adds the coupled shrink to the gradient,
+``g ← g + a·s⊙θ`` (a = ``coupled`` or ``coupled / m``), then takes the step of the
+optimizer (integer code ``optimizer``), with the decoupled shrink d applied to the
+θ the gradient was taken at:
 
-    v ← μ·v − η·(g + a·s⊙θ)          a = coupled shrink (``coupled`` or ``coupled / m``)
-    θ ← θ + v − d·s⊙θ                 d = decoupled shrink
+``SGD`` (classical momentum μ)::
+
+    v ← μ·v − η·g
+    θ ← θ + v − d·s⊙θ
+
+``ADAM`` (β1, β2, ε; update number t = 1, 2, ... over the whole run)::
+
+    m ← β1·m + (1 − β1)·g              (m kept in ``vel``)
+    q ← β2·q + (1 − β2)·g²             (q kept in ``sq``)
+    θ ← θ·(1 − d·s) − (η / (1 − β1^t))·m / (√q / √(1 − β2^t) + ε)
 
 where ``s`` is 1 on shrunk entries (weights, and biases when asked) and 0 elsewhere.
-Each L2 rule is a choice of (a, d): the coupled ones sit inside the momentum
-buffer, the ``decay`` shortcut outside it.
+Each L2 rule is a choice of (a, d): the coupled ones sit inside the optimizer's
+buffers, the ``decay`` and ``decoupled`` shrinks outside them.  Adam follows PyTorch's
+``torch/optim/adam.py``, ``_single_tensor_adam`` (torch 2.13, not capturable):
+``step_size = lr / bias_correction1``, ``denom = exp_avg_sq.sqrt() /
+bias_correction2_sqrt + eps``, ``param.addcdiv_(exp_avg, denom, value=-step_size)``,
+after ``param.mul_(1 - lr * weight_decay)`` on its decoupled (AdamW) path.
 
 Online learning (m = 1) takes ``online_step``, which applies the same formulas
 entry by entry as soon as each gradient entry is known, without a gradient buffer;
-larger batches take ``batch_gradient`` and then update every entry.
+larger batches take ``batch_gradient`` and then update every entry.  Both go through
+``_update_entry``, so the optimizer is one branch on an integer code, not a second
+copy of the loop.
 """
 
 import math
@@ -26,31 +43,58 @@ from ._gradient_kernel import (_item_forward, _output_delta, batch_gradient, hid
 from ._kernels import _JIT, data_error, penalty
 
 RAN_OUT, HIT_TARGET, STALLED, DIVERGED = 0, 1, 2, 3
+SGD, ADAM = 0, 1
 
 
 @njit(inline="always", **_JIT)
-def _update_row(theta, vel, k0, n, ai, deltas, d0, lr, momentum, coupled, decoupled, shrink_mask):
+def _update_entry(theta, vel, sq, k, g, optimizer, hyper, scale, coupled, decoupled, shrink_mask):
+    """Update ``θ[k]``, whose data gradient is ``g``, by the step of the module docstring.
+
+    ``hyper = (η, μ, β1, β2, ε)``; ``scale = (η / (1 − β1^t), √(1 − β2^t))``, Adam's
+    bias-corrected step size and second-moment divisor for this update (unused by SGD).
+    """
+    lr, momentum, beta1, beta2, eps = hyper
+    step_size, bc2_sqrt = scale
+    w = theta[k]
+    g = g + coupled * shrink_mask[k] * w
+    if optimizer == SGD:
+        v = momentum * vel[k] - lr * g
+        vel[k] = v
+        theta[k] = w + v - decoupled * shrink_mask[k] * w
+    else:
+        m = beta1 * vel[k] + (1.0 - beta1) * g
+        q = beta2 * sq[k] + (1.0 - beta2) * (g * g)
+        vel[k] = m
+        sq[k] = q
+        theta[k] = w * (1.0 - decoupled * shrink_mask[k]) - step_size * (m / (math.sqrt(q) / bc2_sqrt + eps))
+
+
+@njit(inline="always", **_JIT)
+def adam_scale(hyper, t):
+    """``(η / (1 − β1^t), √(1 − β2^t))`` for update number ``t`` ≥ 1 (torch's
+    ``step_size`` and ``bias_correction2_sqrt``)."""
+    lr, _, beta1, beta2, _ = hyper
+    return lr / (1.0 - beta1 ** float(t)), math.sqrt(1.0 - beta2 ** float(t))
+
+
+@njit(inline="always", **_JIT)
+def _update_row(theta, vel, sq, k0, n, ai, deltas, d0, optimizer, hyper, scale, coupled,
+                decoupled, shrink_mask):
     """Update ``θ[k0 : k0 + n]``, whose gradient is ``g_j = ai·deltas[d0 + j]``, by the
     rule of ``backprop_epochs`` (a bias row passes ``ai = 1.0``: ``1.0·δ_j`` is ``δ_j``)."""
     for j in range(n):
-        k = k0 + j
-        w = theta[k]
-        v = momentum * vel[k] - lr * (ai * deltas[d0 + j] + coupled * shrink_mask[k] * w)
-        vel[k] = v
-        theta[k] = w + v - decoupled * shrink_mask[k] * w
+        _update_entry(theta, vel, sq, k0 + j, ai * deltas[d0 + j], optimizer, hyper, scale,
+                      coupled, decoupled, shrink_mask)
 
 
 @njit(inline="always", **_JIT)
-def online_step(theta, vel, X, T, item, sizes, hidden, output, loss, acts, deltas,
-                lr, momentum, coupled, decoupled, shrink_mask):
+def online_step(theta, vel, sq, X, T, item, sizes, hidden, output, loss, acts, deltas,
+                optimizer, hyper, scale, coupled, decoupled, shrink_mask):
     """One online update (m = 1) on ``X[item]``, the gradient folded into the update.
 
-    The same formulas as a batch of one item, with ``g = ∇ loss_item(θ)``::
-
-        v ← μ·v − η·(g + a·s⊙θ)
-        θ ← θ + v − d·s⊙θ
-
-    (a = ``coupled``, d = ``decoupled``), but each layer's entries are updated as soon
+    The same formulas as a batch of one item (module docstring), with
+    ``g = ∇ loss_item(θ)``, a = ``coupled``, d = ``decoupled``, ``hyper`` and ``scale``
+    as for ``_update_entry``; but each layer's entries are updated as soon
     as their gradient ``g_ij = a_i·δ_j`` (biases: ``δ_j``) is known, walking the layers
     backwards: the deltas of layer l − 1 are first summed from layer l's weights, which
     are updated only after that.  No gradient buffer is zeroed, filled and read back.
@@ -69,18 +113,18 @@ def online_step(theta, vel, X, T, item, sizes, hidden, output, loss, acts, delta
             hidden_deltas(theta, off, d_in, d_out, a0, prev, hidden, acts, deltas)
         for i in range(d_in):
             ai = X[item, i] if l == 0 else acts[prev + i]
-            _update_row(theta, vel, off + i * d_out, d_out, ai, deltas, a0, lr, momentum,
-                        coupled, decoupled, shrink_mask)
-        _update_row(theta, vel, off + d_in * d_out, d_out, 1.0, deltas, a0, lr, momentum,
-                    coupled, decoupled, shrink_mask)  # biases: g_j = δ_j = 1.0·δ_j
+            _update_row(theta, vel, sq, off + i * d_out, d_out, ai, deltas, a0, optimizer,
+                        hyper, scale, coupled, decoupled, shrink_mask)
+        _update_row(theta, vel, sq, off + d_in * d_out, d_out, 1.0, deltas, a0, optimizer,
+                    hyper, scale, coupled, decoupled, shrink_mask)  # biases: g_j = δ_j = 1.0·δ_j
         if l > 0:
             off -= (sizes[l - 1] + 1) * d_in
             a0 = prev
 
 
 @njit(**_JIT)
-def backprop_epochs(theta, vel, prev, X, T, rng, n_epochs, batch_size, shuffle,
-                    lr, momentum, coupled, coupled_per_item, decoupled, shrink_mask,
+def backprop_epochs(theta, vel, sq, prev, X, T, rng, n_epochs, batch_size, shuffle,
+                    optimizer, hyper, coupled, coupled_per_item, decoupled, shrink_mask,
                     sizes, hidden, output, loss, acts, deltas, grad,
                     xb, tb, n_samples, penalty_mask, lam, buf,
                     history, counters, best_err, target, patience):
@@ -96,8 +140,12 @@ def backprop_epochs(theta, vel, prev, X, T, rng, n_epochs, batch_size, shuffle,
 
     Parameters
     ----------
-    theta, vel, prev : (n_params,) float64 — parameters, momentum buffer, scratch
+    theta, vel, sq, prev : (n_params,) float64 — parameters, momentum buffer (SGD) or
+        first moment (Adam), second moment (Adam), scratch
     X, T : (N, d), (N, K) float64 — items and targets, sample-major
+    optimizer : int — ``SGD`` or ``ADAM``
+    hyper : (η, μ, β1, β2, ε) floats.  Adam's update number t counts every update of
+        the run: ``counters[0]·⌈N / batch_size⌉`` before this call's first epoch
     coupled : float; coupled_per_item : bool — a = coupled / m when true
     decoupled : float; shrink_mask : (n_params,) float64
     acts, deltas, grad : gradient scratch (see ``_gradient_kernel``)
@@ -114,6 +162,8 @@ def backprop_epochs(theta, vel, prev, X, T, rng, n_epochs, batch_size, shuffle,
     N = X.shape[0]
     n = theta.shape[0]
     order = np.arange(N)
+    t = counters[0] * ((N + batch_size - 1) // batch_size)
+    scale = (hyper[0], 1.0)  # SGD never reads it
     for _ in range(n_epochs):
         if shuffle:
             # What Generator.permutation(N) does, without allocating: the same draws.
@@ -124,19 +174,23 @@ def backprop_epochs(theta, vel, prev, X, T, rng, n_epochs, batch_size, shuffle,
             prev[j] = theta[j]
         if batch_size == 1:
             for r in range(N):
-                online_step(theta, vel, X, T, order[r], sizes, hidden, output, loss, acts,
-                            deltas, lr, momentum, coupled, decoupled, shrink_mask)
+                t += 1
+                if optimizer == ADAM:
+                    scale = adam_scale(hyper, t)
+                online_step(theta, vel, sq, X, T, order[r], sizes, hidden, output, loss, acts,
+                            deltas, optimizer, hyper, scale, coupled, decoupled, shrink_mask)
         else:
             for start in range(0, N, batch_size):
                 m = min(batch_size, N - start)
                 batch_gradient(theta, X, T, order, start, m, sizes, hidden, output, loss,
                                acts, deltas, grad)
                 a = coupled / m if coupled_per_item else coupled
+                t += 1
+                if optimizer == ADAM:
+                    scale = adam_scale(hyper, t)
                 for j in range(n):
-                    w = theta[j]
-                    v = momentum * vel[j] - lr * (grad[j] + a * shrink_mask[j] * w)
-                    vel[j] = v
-                    theta[j] = w + v - decoupled * shrink_mask[j] * w
+                    _update_entry(theta, vel, sq, j, grad[j], optimizer, hyper, scale, a,
+                                  decoupled, shrink_mask)
         e = data_error(theta, xb, tb, n_samples, sizes, hidden, output, loss, buf)
         if lam != 0.0:  # so that λ = 0 never meets an overflowed (infinite) Σw²
             e += lam * penalty(theta, penalty_mask)

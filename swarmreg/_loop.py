@@ -1,9 +1,37 @@
-"""What every trainer's Python layer shares: seeds, the progress bar, and driving a
-jitted loop in chunks so that callbacks and progress can be reported between them."""
+"""What every trainer's Python layer shares: seeds, the progress bar, a history that
+grows as the run goes, the error for a run that never saw a finite E, and driving a
+jitted loop in chunks of bounded wall time so that Ctrl-C, callbacks and progress are
+handled between them."""
+
+import time
 
 import numpy as np
 
 from ._validation import check_int
+
+#: Wall time aimed at per call of a jitted loop: Python handles a Ctrl-C only between
+#: calls, so a call must never run long (``drive`` keeps each one near this).
+CHUNK_SECONDS = 0.05
+
+
+#: Entries a ``History`` starts with (it doubles from there).
+FIRST_HISTORY_LEN = 1024
+
+
+class NonFiniteObjectiveError(ValueError):
+    """A training run never saw a finite error E: there is no trained θ to return.
+
+    The message names the likely cause: a λ so large that λ·Σw² overflows, bounds or a
+    learning rate that put θ where the activations overflow, or data of extreme scale.
+    """
+
+
+def non_finite_run(what, *, lam, extra=""):
+    """The ``NonFiniteObjectiveError`` for a run whose every E was inf or NaN."""
+    return NonFiniteObjectiveError(
+        f"{what}, so nothing was trained. Likely causes: lam={lam:g} too large "
+        f"(λ·Σw² overflows float64){extra}, or X/y of extreme magnitude (scale the data)"
+    )
 
 
 def check_seed(seed):
@@ -39,12 +67,36 @@ def bar_opener(total, desc):
     return lambda: tqdm(total=total, desc=desc, unit="it")
 
 
+class History:
+    """A float64 record of at most ``max_len`` entries that grows (doubling) as it is filled.
+
+    A budget meant as "until the target error" (``max_iter=10**12``) must not allocate
+    ``max_iter + 1`` entries up front; the kernels write ``history[k]`` for the steps
+    they run, so ``reserve`` before each call makes room for them.
+    """
+
+    def __init__(self, max_len, initial=None):
+        self.max_len = max_len
+        self.array = np.empty(min(max_len, FIRST_HISTORY_LEN if initial is None else initial))
+
+    def reserve(self, n):
+        """The array, grown (contents kept) to at least ``n`` entries if it was shorter."""
+        if n > self.array.shape[0]:
+            grown = np.empty(min(max(n, 2 * self.array.shape[0]), self.max_len))
+            grown[: self.array.shape[0]] = self.array
+            self.array = grown
+        return self.array
+
+
 def drive(iterate, total, counters, code, reasons, *, callback=None, report=None, open_bar=None):
     """Run ``iterate(steps) -> code`` until it stops or ``counters[0]`` reaches ``total``.
 
-    Without a callback or a bar the whole budget goes to one call; with a callback,
-    one step per call; with only a bar, about 1% of the budget per call.  The state
-    lives in the caller's arrays, so the chunking does not change any number.
+    Each call runs as many steps as take about ``CHUNK_SECONDS`` (starting from one
+    step, at most doubling from one call to the next, cut at once when steps got
+    slower), so that a KeyboardInterrupt, raised by Python only between calls, ends
+    the run within about that time whatever the budget; with a callback, one step per
+    call.  The state lives in the caller's arrays, so the chunking does not change any
+    number.
 
     Parameters
     ----------
@@ -67,12 +119,20 @@ def drive(iterate, total, counters, code, reasons, *, callback=None, report=None
     """
     ran_out = next(c for c, r in reasons.items() if r == "max_iter")
     bar = None if open_bar is None else open_bar()
-    chunk = 1 if callback is not None else max(1, total // 100) if bar is not None else total
+    chunk = 1
     reason = reasons[code]
     try:
         while code == ran_out and counters[0] < total:
             before = int(counters[0])
-            code = iterate(min(chunk, total - before))
+            steps = min(chunk, total - before)
+            tic = time.perf_counter()
+            code = iterate(steps)
+            seconds = time.perf_counter() - tic
+            done = int(counters[0]) - before
+            if callback is None and done == steps:  # a call cut short says nothing of the pace
+                per_step = seconds / steps
+                fit = int(CHUNK_SECONDS / per_step) if per_step > 0 else 2 * steps
+                chunk = max(1, min(2 * steps, fit))
             reason = reasons[code]
             if bar is not None:
                 bar.update(int(counters[0]) - bar.n)

@@ -111,8 +111,10 @@ def pso_iterate(pos, vel, err, best_pos, best_err, gbest, gbest_err, counters, h
     gbest : (n,) float64; gbest_err : (1,) float64 — updated in place
     counters : (3,) int64 — [iterations done so far, iterations without improvement,
         1 if the next iteration's draws are already made (start at 0)]
-    history : (max_iter + 1,) float64 — ``history[k]`` = best error after iteration k;
-        no draws are made for iterations beyond ``max_iter``
+    history : (at least counters[0] + n_iter + 1,) float64 — ``history[k]`` = best error
+        after iteration k.  No draws are made for iterations beyond its last entry: a
+        history grown call by call (``_loop.History``) defers them to the start of the
+        next call, which makes the same draws in the same order
     rnd : (2, P, 3, n) float64 scratch; reborn : (2, P) bool scratch — iteration k's
         draws are in slot k % 2, so that the next ones can be drawn meanwhile
     work : (T, rows, block) float64 scratch for the error kernel, one per worker; T

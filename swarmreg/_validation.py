@@ -7,6 +7,7 @@ value) with a message that names the argument and says what was expected.
 """
 
 import numbers
+import os
 
 import numpy as np
 
@@ -135,6 +136,58 @@ def check_int(value, name, *, low=None, int64=True):
     if int64 and value >= 2**63:  # the kernels take int64
         raise ValueError(f"{name} must be < 2**63, got {value}")
     return value
+
+
+def check_bool(value, name):
+    """A flag that must be a real boolean: ``bool("no")`` is True, so strings and numbers are refused."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def available_memory():
+    """Bytes of memory this machine can give a new allocation now, or None if unknown.
+
+    Linux: ``MemAvailable`` from /proc/meminfo (free memory plus what the kernel can
+    reclaim without swapping); elsewhere the free physical pages (``SC_AVPHYS_PAGES``),
+    else all physical pages.
+    """
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    for pages in ("SC_AVPHYS_PAGES", "SC_PHYS_PAGES"):
+        try:
+            return os.sysconf(pages) * os.sysconf("SC_PAGE_SIZE")
+        except (AttributeError, ValueError, OSError):
+            continue
+    return None
+
+
+def format_bytes(n):
+    """``n`` bytes in the largest binary unit that keeps at least one whole unit."""
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if n < 1024 or unit == "PiB":
+            return f"{n:.4g} {unit}"
+        n /= 1024
+
+
+def check_memory(n_bytes, what, advice):
+    """Refuse, before allocating, a call whose arrays need more than the machine has.
+
+    ``what`` says which argument asks for ``n_bytes`` (e.g. "swarm_size=10000000 particles
+    of 59 parameters"), ``advice`` what to change.  A bare MemoryError after seconds of
+    swapping, or none before the machine halts, is what this replaces.
+    """
+    available = available_memory()
+    if available is not None and n_bytes > available:
+        raise ValueError(
+            f"{what} need about {format_bytes(n_bytes)} of memory, more than the "
+            f"{format_bytes(available)} available on this machine; {advice}"
+        )
 
 
 def check_choice(value, name, choices):

@@ -10,7 +10,8 @@ import numba
 import numpy as np
 
 from . import _gradient_kernel, _kernels
-from ._validation import as_float_matrix, check_lam, check_loss, check_theta, encode_targets
+from ._validation import (as_float_matrix, check_bool, check_lam, check_loss, check_theta,
+                          encode_targets)
 
 __all__ = ["regularized_error", "gradient", "Objective"]
 
@@ -46,14 +47,13 @@ class Objective:
             raise TypeError(f"network must be a swarmreg.Network, got {type(network).__name__}")
         lam = check_lam(lam)
         check_loss(network, loss)
-        if not isinstance(include_biases, (bool, np.bool_)):
-            raise TypeError(f"include_biases must be True or False, got {include_biases!r}")
+        include_biases = check_bool(include_biases, "include_biases")
         X = as_float_matrix(X, "X", n_cols=network.n_inputs)
         T = encode_targets(network, y, X.shape[0])
         xb, block, n = _kernels.to_blocks(X)
         tb, _, _ = _kernels.to_blocks(T, block)
         mask = np.ones(network.n_params) if include_biases else network.weight_mask.astype(np.float64)
-        return cls(network, lam, loss, bool(include_biases), n, X, T, xb, tb, mask)
+        return cls(network, lam, loss, include_biases, n, X, T, xb, tb, mask)
 
     def with_loss(self, loss):
         return replace(self, loss=loss)
@@ -74,6 +74,11 @@ class Objective:
     def scratch(self, n_buffers):
         """``n_buffers`` scratch buffers for the error kernel (one per thread that may use one)."""
         return _kernels.scratch(n_buffers, self.network._codes[0], self.block)
+
+    @property
+    def scratch_size(self):
+        """float64 entries of one of ``scratch``'s buffers."""
+        return (2 * max(self.network.layers[1:]) + 3) * self.block
 
     def gradient_buffers(self):
         """``(acts, deltas, grad)`` scratch for ``_gradient_kernel.batch_gradient``."""
@@ -148,6 +153,7 @@ def regularized_error(network, theta, X, y, lam, include_biases=False, *, loss="
         ``E``; with ``return_terms``, the tuple ``(E, D, λ·P)``.
     """
     obj = Objective.build(network, X, y, lam, loss=loss, include_biases=include_biases)
+    return_terms = check_bool(return_terms, "return_terms")
     theta = check_theta(network, theta)
     stack = np.atleast_2d(theta)
     data, pen = obj.terms(stack)
@@ -178,5 +184,6 @@ def gradient(network, theta, X, y, lam=0.0, include_biases=False, *, loss="mse",
         ``∇E``; with ``return_value``, the tuple ``(E, ∇E)``.
     """
     obj = Objective.build(network, X, y, lam, loss=loss, include_biases=include_biases)
+    return_value = check_bool(return_value, "return_value")
     value, grad = obj.value_and_gradient(check_theta(network, theta, allow_stack=False))
     return (value, grad) if return_value else grad

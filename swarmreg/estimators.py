@@ -57,6 +57,7 @@ from ._sklearn_compat import (
     validate_data,
 )
 from .backprop import train_backprop
+from .datasets import Standardizer
 from .lbfgs import train_lbfgs
 from .network import Network
 from .pso import train_pso
@@ -132,8 +133,8 @@ class _NetworkEstimator(BaseEstimator):
         if not isinstance(self.standardize, (bool, np.bool_)):
             raise TypeError(f"standardize must be True or False, got {self.standardize!r}")
         if self.standardize:
-            scale = X.std(axis=0)
-            self.input_mean_, self.input_scale_ = X.mean(axis=0), np.where(scale > 0.0, scale, 1.0)
+            scaler = Standardizer().fit(X)
+            self.input_mean_, self.input_scale_ = scaler.mean_, scaler.scale_
         else:
             for name in ("input_mean_", "input_scale_"):
                 self.__dict__.pop(name, None)
@@ -358,9 +359,10 @@ class _Backprop(_NetworkEstimator):
     """Parameters: see ``BackpropClassifier``."""
 
     def __init__(self, hidden_layer_sizes=(7,), activation="tanh", *, lam=0.0, rule="objective",
-                 loss="mse", include_biases=False, standardize=False, learning_rate_init=0.01,
-                 batch_size=1, max_iter=200, momentum=0.0, shuffle=True, target_error=None,
-                 patience=None, random_state=None, progress=False):
+                 loss="mse", include_biases=False, standardize=False, optimizer="sgd",
+                 learning_rate_init=0.01, batch_size=1, max_iter=200, momentum=0.0, beta_1=0.9,
+                 beta_2=0.999, epsilon=1e-8, shuffle=True, target_error=None, patience=None,
+                 random_state=None, progress=False):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.lam = lam
@@ -368,10 +370,14 @@ class _Backprop(_NetworkEstimator):
         self.loss = loss
         self.include_biases = include_biases
         self.standardize = standardize
+        self.optimizer = optimizer
         self.learning_rate_init = learning_rate_init
         self.batch_size = batch_size
         self.max_iter = max_iter
         self.momentum = momentum
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
         self.shuffle = shuffle
         self.target_error = target_error
         self.patience = patience
@@ -385,7 +391,8 @@ class _Backprop(_NetworkEstimator):
         return train_backprop(network, X, y, lam=self.lam, rule=self.rule,
                               lr=self.learning_rate_init, batch_size=batch_size,
                               epochs=self.max_iter, momentum=self.momentum,
-                              include_biases=self.include_biases, loss=self.loss,
+                              optimizer=self.optimizer, betas=(self.beta_1, self.beta_2),
+                              eps=self.epsilon, include_biases=self.include_biases, loss=self.loss,
                               shuffle=self.shuffle, seed=seed, target_error=self.target_error,
                               patience=self.patience, progress=self.progress)
 
@@ -444,8 +451,11 @@ _PSO_DOC = """
         A tqdm progress bar."""
 
 _BACKPROP_DOC = """
-    rule : {"none", "objective", "textbook_batch", "textbook_dataset", "decay"}, default "objective"
-        The L2 rule (``swarmreg.train_backprop``).
+    rule : {"none", "objective", "textbook_batch", "textbook_dataset", "decay", "decoupled"}, default "objective"
+        The L2 rule (``swarmreg.train_backprop``).  With ``optimizer="adam"``, ``decay`` and
+        ``decoupled`` (AdamW) have no λ_E: ``lam_E_`` is then NaN.
+    optimizer : {"sgd", "adam"}, default "sgd"
+        Plain or momentum SGD, or Adam with PyTorch's bias correction.
     learning_rate_init : float, default 0.01
         Learning rate η (scikit-learn's MLP name).
     batch_size : int or None, default 1
@@ -453,6 +463,9 @@ _BACKPROP_DOC = """
     max_iter : int, default 200
         Epochs.
     momentum : float in [0, 1), default 0
+        SGD's classical momentum.
+    beta_1, beta_2, epsilon : float, default 0.9, 0.999, 1e-8
+        Adam's moment decay rates and denominator term (scikit-learn's MLP names).
     shuffle : bool, default True
     target_error, patience : optional
         Stop early at ``E ≤ target_error`` or after ``patience`` epochs without improvement;

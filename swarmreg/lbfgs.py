@@ -4,8 +4,8 @@ import time
 
 import numpy as np
 
-from ._loop import check_seed
-from ._validation import check_int, check_real, check_theta
+from ._loop import check_seed, non_finite_run
+from ._validation import check_int, check_memory, check_real, check_theta
 from .error import Objective
 from .result import summarize
 
@@ -53,6 +53,9 @@ def train_lbfgs(network, X, y, *, lam=0.0, loss="mse", include_biases=False, the
 
     obj = Objective.build(network, X, y, lam, loss=loss, include_biases=include_biases)
     seed = check_seed(seed)
+    # scipy keeps 10 correction pairs (s, y) and a few work vectors: about 30 float64 vectors.
+    check_memory(8 * 30 * network.n_params, f"{network!r}'s {network.n_params} parameters",
+                 "use a smaller network")
     theta = (network.initial_theta(seed) if theta0 is None
              else check_theta(network, theta0, allow_stack=False))
     max_iter = check_int(max_iter, "max_iter", low=1)
@@ -61,7 +64,12 @@ def train_lbfgs(network, X, y, *, lam=0.0, loss="mse", include_biases=False, the
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable, got {type(callback).__name__}")
 
-    obj.value_and_gradient(theta)  # compile (or load from the cache) before the clock starts
+    with np.errstate(over="ignore", invalid="ignore"):  # a non-finite start is reported below
+        value, grad = obj.value_and_gradient(theta)  # compiles (or loads the cache) before the clock
+    if not (np.isfinite(value) and np.all(np.isfinite(grad))):
+        # L-BFGS-B would stop at once, or wander on NaN steps, and report the start as a result.
+        raise non_finite_run(f"E or its gradient at the starting θ is not finite (E = {value})",
+                             lam=obj.lam, extra=", theta0 too far out")
     start = time.perf_counter()
     history = [obj.value_and_gradient(theta)[0]]
     best = {"theta": theta}

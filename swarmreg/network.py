@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _kernels
-from ._validation import as_float_matrix, check_theta
+from ._validation import as_float_matrix, check_memory, check_theta
 
 __all__ = ["Network", "HIDDEN_ACTIVATIONS", "OUTPUT_ACTIVATIONS"]
 
@@ -32,7 +32,8 @@ class Network:
     ----------
     layers : sequence of int
         Widths ``[d, h1, ..., K]``: input width, hidden widths, output width.
-        At least two entries, each ≥ 1.
+        At least two entries, each ≥ 1, and few enough parameters that a mask and one θ
+        (9 bytes per parameter) fit in the memory available (ValueError otherwise).
     hidden : {"tanh", "relu", "logistic"}
         Activation of every hidden layer.
     output : {"softmax", "identity", "logistic"}
@@ -85,6 +86,10 @@ class Network:
         offsets = [0]
         for d_in, d_out in zip(sizes[:-1], sizes[1:]):
             offsets.append(offsets[-1] + (d_in + 1) * d_out)
+        # The weight mask (1 byte per parameter) is allocated here; a network that cannot
+        # also hold one float64 θ is of no use, so refuse it before allocating anything.
+        check_memory(9 * offsets[-1], f"layers={sizes} ({offsets[-1]} parameters)",
+                     "use narrower layers")
         self._offsets = tuple(offsets)
         mask = np.zeros(offsets[-1], dtype=bool)
         for off, d_in, d_out in zip(offsets, sizes[:-1], sizes[1:]):

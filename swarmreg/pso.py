@@ -7,9 +7,9 @@ import numba
 import numpy as np
 
 from . import _pso_kernel
-from ._loop import bar_opener, check_seed, drive
+from ._loop import History, bar_opener, check_seed, drive, non_finite_run
 from ._random import state_words
-from ._validation import check_choice, check_int, check_real
+from ._validation import check_bool, check_choice, check_int, check_memory, check_real
 from .error import Objective
 from .result import summarize
 
@@ -100,6 +100,14 @@ def train_pso(network, X, y, *, lam=0.0, loss="mse", include_biases=False, swarm
         ``trainer="pso"``; ``history[k]`` is the best error after iteration k;
         ``n_evaluations = swarm_size · (iterations + 1)``.
 
+    Raises
+    ------
+    NonFiniteObjectiveError
+        No particle ever had a finite error (λ·Σw² or the data error overflowed everywhere).
+    ValueError
+        Also when the swarm's arrays (about ``88 · swarm_size · n_params`` bytes at the
+        peak) need more memory than the machine has available.
+
     Examples
     --------
     >>> import swarmreg as sr
@@ -127,9 +135,16 @@ def train_pso(network, X, y, *, lam=0.0, loss="mse", include_biases=False, swarm
     seed = check_seed(seed)
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable, got {type(callback).__name__}")
+    progress = check_bool(progress, "progress")
+    P, n = swarm_size, network.n_params
+    n_threads = numba.get_num_threads()
+    # pos, vel, best_pos and two iterations' draws (3 rows each): 9 (P, n) float64 arrays,
+    # and 2 more at the peak, the temporaries of drawing the starting positions.
+    check_memory(8 * (11 * P * n + n_threads * obj.scratch_size),
+                 f"swarm_size={P} particles of {n} parameters ({network!r})",
+                 "use a smaller swarm_size or network")
     open_bar = bar_opener(max_iter, "PSO") if progress else None
 
-    P, n = swarm_size, network.n_params
     rng = np.random.default_rng(seed)
     pos = lo + (hi - lo) * rng.random((P, n))
     vel = (2.0 * rng.random((P, n)) - 1.0) * (init_velocity * (hi - lo))
@@ -137,29 +152,37 @@ def train_pso(network, X, y, *, lam=0.0, loss="mse", include_biases=False, swarm
     best_pos, best_err = np.empty((P, n)), np.empty(P)
     gbest, gbest_err = np.empty(n), np.empty(1)
     counters = np.zeros(3, dtype=np.int64)
-    history = np.empty(max_iter + 1)
+    history = History(max_iter + 1)  # grown as the run goes: a target may end it early
     rnd = np.empty((2, P, 3, n))
     reborn = np.zeros((2, P), dtype=np.bool_)
     rng_words = state_words(rng)  # the kernel continues rng's stream
-    data_args = (*obj.kernel_args, obj.penalty_mask, obj.scratch(numba.get_num_threads()))
+    data_args = (*obj.kernel_args, obj.penalty_mask, obj.scratch(n_threads))
     hyper = (inertia, c1, c2, lo, hi, v_max, death_prob, topology == "ring", target, patience)
 
     def iterate(steps, initialize=False):
+        # The kernel draws no random numbers beyond the history's last entry; those it did
+        # not draw at the end of one call it draws at the start of the next: the same draws.
+        hist = history.reserve(int(counters[0]) + steps + 1)
         return _pso_kernel.pso_iterate(pos, vel, err, best_pos, best_err, gbest, gbest_err,
-                                       counters, history, rnd, reborn, rng_words, initialize, steps,
+                                       counters, hist, rnd, reborn, rng_words, initialize, steps,
                                        obj.lam, *data_args, *hyper)
 
     iterate(0)  # compile (or load from the cache) before the clock starts
     start = time.perf_counter()
     code = iterate(0, initialize=True)
     stop_reason = drive(iterate, max_iter, counters, code, _STOP_REASONS, callback=callback,
-                        report=lambda: (float(gbest_err[0]), gbest.copy()), open_bar=open_bar)
+                        report=lambda: (float(gbest_err[0]), gbest.copy()),
+                        open_bar=open_bar)
     elapsed = time.perf_counter() - start
     iterations = int(counters[0])
+    if not np.isfinite(gbest_err[0]):
+        raise non_finite_run(
+            f"no particle had a finite error E in {P * (iterations + 1)} evaluations",
+            lam=obj.lam, extra=f", bounds=({lo:g}, {hi:g}) too wide for the activations")
     settings = dict(include_biases=obj.include_biases, swarm_size=P, max_iter=max_iter,
                     inertia=inertia, c1=c1, c2=c2, bounds=(lo, hi), init_velocity=init_velocity,
                     v_max=None if np.isinf(v_max) else v_max, death_prob=death_prob,
                     topology=topology, target_error=target_error, patience=patience or None)
-    return summarize(obj, gbest, history[: iterations + 1], iterations=iterations,
+    return summarize(obj, gbest, history.array[: iterations + 1], iterations=iterations,
                      n_evaluations=P * (iterations + 1), elapsed=elapsed, stop_reason=stop_reason,
                      trainer="pso", seed=seed, settings=settings)

@@ -4,8 +4,15 @@ Each finished cell is one JSON file ``<out>/cells/<key>.json``, written atomical
 (temporary file, fsync, ``os.replace``) by the coordinating process only, so an
 interrupted sweep loses at most the cells in flight and never leaves half a
 record.  Re-running the same sweep skips every cell whose record is intact; a
-record that does not parse or whose checksum does not match is moved aside to
-``<key>.json.<time>.<pid>.corrupt`` (never deleted) and its cell runs again.
+record that cannot be read for any reason (it does not parse, nests too deeply,
+its checksum does not match) is moved aside to ``<key>.json.<time>.<pid>.corrupt``
+(never deleted) and its cell runs again, and the temporary files of writes that
+a kill cut short are removed.  One sweep at a time per output folder.
+
+A record keeps what reproduces (``metrics``: bit-identical for the same cell on any
+machine) apart from what does not (``seconds``, ``finished`` and the task's own
+``timing``).  Every cell on a pool or on Dask runs with one Numba thread, set in
+the task itself: cells already run side by side, one per core.
 
 Executors are ``concurrent.futures`` executors: a ``ProcessPoolExecutor`` by
 default, or ``dask.distributed``'s own ``Client.get_executor()`` for a cluster
@@ -15,20 +22,30 @@ default, or ``dask.distributed``'s own ``Client.get_executor()`` for a cluster
 import hashlib
 import json
 import os
+import queue
 import time
 import traceback
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 
 from ._io import atomic_write
 
-__all__ = ["Cell", "SweepError", "SweepSummary", "run_sweep", "load_records", "cell_key"]
+__all__ = ["Cell", "SweepError", "SchedulerUnreachableError", "SweepSummary", "run_sweep",
+           "load_records", "cell_key"]
 
 
 class SweepError(RuntimeError):
     """Some cells failed; the others are saved and a re-run retries only the failed ones."""
+
+
+class SchedulerUnreachableError(ConnectionError, ValueError):
+    """No Dask scheduler answered at the address given within ``connect_timeout``.
+
+    A ``ConnectionError``, and a ``ValueError`` of the ``scheduler`` argument: the
+    address the user typed is the likely mistake.
+    """
 
 
 def _canonical(obj):
@@ -87,8 +104,8 @@ def _read_record(path, cell=None):
     """The record at ``path``, or a string saying why it is not a valid one."""
     try:
         record = json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
-        return f"unreadable ({exc.__class__.__name__}: {exc})"
+    except Exception as exc:  # whatever the damage: OSError, bad JSON, RecursionError, ...
+        return f"unreadable ({exc.__class__.__name__}: {exc})"[:300]
     if not isinstance(record, dict) or record.get("checksum") != _checksum(record):
         return "checksum mismatch (truncated or edited)"
     if cell is not None and record.get("key") != cell.key:
@@ -106,25 +123,52 @@ def load_records(out_dir):
     return records
 
 
-def _limit_threads():
-    # Cells run side by side, one per core: keep each one's Numba kernels on one thread.
+def _run_cell(task, config, seed):
+    """``(metrics, timing, seconds)`` of one cell; ``timing`` is {} unless the task gave one."""
+    start = time.perf_counter()
+    out = task(config, seed)
+    metrics, timing = out if isinstance(out, tuple) else (out, {})
+    # The JSON round trip raises here, in the worker, for metrics that cannot be stored,
+    # so such a cell fails on its own instead of stopping the sweep.
+    metrics, timing = json.loads(_canonical(metrics)), json.loads(_canonical(timing))
+    return metrics, timing, time.perf_counter() - start
+
+
+def _run_cell_one_thread(task, config, seed):
+    """``_run_cell`` with Numba on one thread: cells run side by side, one per core.
+
+    Set here, in the task, because Numba's thread count belongs to the thread that runs
+    the kernels: a Dask worker runs tasks in its own threads, not in the one that
+    ``Client.run`` reaches.
+    """
     import numba
 
     numba.set_num_threads(1)
+    return _run_cell(task, config, seed)
 
 
-def _run_cell(task, config, seed):
-    start = time.perf_counter()
-    # The JSON round trip raises here, in the worker, for metrics that cannot be stored,
-    # so such a cell fails on its own instead of stopping the sweep.
-    metrics = json.loads(_canonical(task(config, seed)))
-    return metrics, time.perf_counter() - start
+def _remove_stale_temporaries(cells_dir, min_age=10.0):
+    """Delete the ``.<key>.json.*.tmp`` files of writes cut short; returns how many.
+
+    Only those older than ``min_age`` seconds: a write takes milliseconds, so a file that
+    old belongs to no write still in progress.
+    """
+    removed = 0
+    now = time.time()
+    for tmp in cells_dir.glob(".*.json.*.tmp"):
+        try:
+            if now - tmp.stat().st_mtime > min_age:
+                tmp.unlink()
+                removed += 1
+        except FileNotFoundError:
+            pass
+    return removed
 
 
 class _DaskExecutor:
     """``Client.get_executor()`` on a scheduler address or a fresh ``LocalCluster``."""
 
-    def __init__(self, scheduler, workers):
+    def __init__(self, scheduler, workers, connect_timeout):
         try:
             from distributed import Client, LocalCluster
         except ImportError:
@@ -137,8 +181,13 @@ class _DaskExecutor:
             self._client = Client(self._cluster)
         else:
             self._cluster = None
-            self._client = Client(scheduler, timeout="30s")
-        self._client.run(_limit_threads)
+            try:
+                self._client = Client(scheduler, timeout=f"{connect_timeout}s")
+            except (OSError, TimeoutError) as exc:
+                raise SchedulerUnreachableError(
+                    f"scheduler: cannot reach the Dask scheduler at {scheduler} within "
+                    f"{connect_timeout:g} s ({exc.__class__.__name__}); check the address "
+                    "or raise connect_timeout") from None
         self._executor = self._client.get_executor(pure=False)
 
     def submit(self, fn, *args):
@@ -151,20 +200,36 @@ class _DaskExecutor:
             self._cluster.close()
 
 
-def _executor(scheduler, workers):
+def _executor(scheduler, workers, connect_timeout):
     if scheduler is None:
-        return ProcessPoolExecutor(max_workers=workers or os.cpu_count(), mp_context=get_context("spawn"),
-                                   initializer=_limit_threads)
-    return _DaskExecutor(scheduler, workers)
+        return ProcessPoolExecutor(max_workers=workers or os.cpu_count(), mp_context=get_context("spawn"))
+    return _DaskExecutor(scheduler, workers, connect_timeout)
 
 
-def run_sweep(task, cells, out_dir, *, scheduler=None, workers=None, progress=True, log=print):
+def _abandon(pool):
+    """Stop ``pool`` at once, after an interrupt: pending cells cancelled, workers ended.
+
+    A process pool's workers would otherwise finish their cells (minutes, perhaps) while
+    the interpreter's exit handler waits for them.
+    """
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # shutdown forgets them
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(5)
+
+
+def run_sweep(task, cells, out_dir, *, scheduler=None, workers=None, progress=True, log=print,
+              connect_timeout=10.0):
     """Run every cell not already done and save each as soon as it finishes.
 
     Parameters
     ----------
-    task : callable(config, seed) -> dict
-        A module-level function (it is pickled to the workers) returning JSON-able metrics.
+    task : callable(config, seed) -> dict or (dict, dict)
+        A module-level function (it is pickled to the workers) returning JSON-able metrics,
+        or ``(metrics, timing)``: ``timing`` (wall times and the like, which differ from
+        run to run) is stored in the record's ``timing`` field, apart from the metrics.
     cells : list of Cell
     out_dir : path
         Records go to ``<out_dir>/cells/``.
@@ -178,6 +243,9 @@ def run_sweep(task, cells, out_dir, *, scheduler=None, workers=None, progress=Tr
         Show a progress bar (needs tqdm) with cells done / total and the ETA.
     log : callable(str)
         Where the summary and notices go.
+    connect_timeout : float, default 10
+        Seconds to wait for a Dask scheduler at an address before giving up with a
+        ``SchedulerUnreachableError`` (a ``ConnectionError``) that names it.
 
     Returns
     -------
@@ -190,11 +258,16 @@ def run_sweep(task, cells, out_dir, *, scheduler=None, workers=None, progress=Tr
         After the run, if any cell raised; the successful cells are saved.
     """
     from . import __version__
+    from ._validation import check_bool, check_real
 
+    progress = check_bool(progress, "progress")
+    connect_timeout = check_real(connect_timeout, "connect_timeout", low=0.0, low_open=True)
     cells_dir = Path(out_dir, "cells")
     cells_dir.mkdir(parents=True, exist_ok=True)
     summary = SweepSummary(total=len(cells))
     start = time.perf_counter()
+    if _remove_stale_temporaries(cells_dir):
+        log(f"removed the temporary files of interrupted writes in {cells_dir}")
     records, todo = {}, []
     for cell in cells:
         path = cells_dir / f"{cell.key}.json"
@@ -218,9 +291,9 @@ def run_sweep(task, cells, out_dir, *, scheduler=None, workers=None, progress=Tr
         bar.unit = "cell"
         bar.update(summary.skipped)
 
-    def finish(cell, metrics, seconds):
+    def finish(cell, metrics, timing, seconds):
         record = dict(key=cell.key, experiment=cell.experiment, config=cell.config, seed=cell.seed,
-                      metrics=metrics, version=__version__, seconds=seconds,
+                      metrics=metrics, version=__version__, seconds=seconds, timing=timing,
                       finished=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
         _write_record(cells_dir / f"{cell.key}.json", record)
         records[cell.key] = record
@@ -236,25 +309,31 @@ def run_sweep(task, cells, out_dir, *, scheduler=None, workers=None, progress=Tr
         if todo and scheduler is None and workers == 1:
             for cell in todo:
                 try:
-                    finish(cell, *_run_cell(task, cell.config, cell.seed))
+                    finish(cell, *_run_cell(task, cell.config, cell.seed))  # all threads: alone
                 except Exception:
                     fail(cell, traceback.format_exc())
         elif todo:
-            pool = _executor(scheduler, workers)
+            pool = _executor(scheduler, workers, connect_timeout)
             try:
-                futures = {pool.submit(_run_cell, task, c.config, c.seed): c for c in todo}
-                pending = set(futures)
-                while pending:
-                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    for fut in done:
-                        try:
-                            metrics, seconds = fut.result()
-                        except Exception as exc:
-                            fail(futures[fut], "".join(traceback.format_exception(exc)))
-                        else:
-                            finish(futures[fut], metrics, seconds)
+                # Finished futures arrive through a SimpleQueue, not concurrent.futures.wait:
+                # a Ctrl-C inside wait() can leave a future's lock held, and the pool's
+                # manager thread, and with it the interpreter's exit, then wait forever.
+                finished = queue.SimpleQueue()
+                futures = {}
+                for c in todo:
+                    fut = pool.submit(_run_cell_one_thread, task, c.config, c.seed)
+                    futures[fut] = c
+                    fut.add_done_callback(finished.put)
+                for _ in range(len(futures)):
+                    fut = finished.get()
+                    try:
+                        metrics, timing, seconds = fut.result()
+                    except Exception as exc:
+                        fail(futures[fut], "".join(traceback.format_exception(exc)))
+                    else:
+                        finish(futures[fut], metrics, timing, seconds)
             except BaseException:
-                pool.shutdown(wait=False, cancel_futures=True)
+                _abandon(pool)
                 raise
             pool.shutdown(wait=True)
     finally:

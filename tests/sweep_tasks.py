@@ -8,3 +8,9 @@ def square(config, seed):
     if config.get("fail_on") == seed:
         raise RuntimeError(f"seed {seed} fails on purpose")
     return {"value": config["x"] ** 2 + seed}
+
+
+def numba_threads(config, seed):
+    import numba
+
+    return {"threads": numba.get_num_threads()}

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 import swarmreg as sr
-from swarmreg._backprop_kernel import online_step
+from swarmreg._backprop_kernel import SGD, online_step
 from swarmreg._gradient_kernel import batch_gradient
 from swarmreg.error import LOSS_CODES, Objective
 
@@ -57,7 +57,7 @@ def test_regularize_biases_is_a_deprecated_alias_of_include_biases():
     with pytest.warns(FutureWarning, match="use include_biases"):
         old = step("objective", regularize_biases=True)
     np.testing.assert_allclose(old, [0.62, -0.008, 0.236], rtol=0, atol=1e-15)
-    with pytest.raises(TypeError, match="contradicts"):
+    with pytest.raises(TypeError, match="contradicts"), pytest.warns(FutureWarning):
         step("objective", include_biases=True, regularize_biases=False)
 
 
@@ -129,8 +129,9 @@ def check_online_step(layers, hidden, output, loss):
                        acts, deltas, grad)
         vel_ref = mu * vel_ref - lr * (grad + a * mask * theta_ref)
         theta_ref = theta_ref + vel_ref - d * mask * theta_ref
-        online_step(theta_new, vel_new, obj.X, obj.T, item, sizes, h, o, LOSS_CODES[loss], acts,
-                    deltas, lr, mu, a, d, mask)
+        online_step(theta_new, vel_new, np.zeros(0), obj.X, obj.T, item, sizes, h, o,
+                    LOSS_CODES[loss], acts, deltas, SGD, (lr, mu, 0.9, 0.999, 1e-8), (lr, 1.0), a,
+                    d, mask)
         # The same operations in the same order: the same bits.
         np.testing.assert_array_equal(theta_new, theta_ref)
         np.testing.assert_array_equal(vel_new, vel_ref)

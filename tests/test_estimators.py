@@ -207,3 +207,14 @@ def test_import_swarmreg_does_not_import_scikit_learn():
     code = "import sys, swarmreg; print('sklearn' in sys.modules)"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.stdout.strip() == "False", proc.stderr
+
+
+def test_adamw_through_the_estimator_is_train_backprop_and_has_no_lam_E():
+    X, y = sr.datasets.load_iris()
+    est = sr.BackpropClassifier(optimizer="adam", rule="decoupled", lam=0.01, beta_1=0.8,
+                                beta_2=0.99, epsilon=1e-7, learning_rate_init=1e-3, max_iter=4,
+                                random_state=2).fit(X, y)
+    direct = sr.train_backprop(sr.Network([4, 7, 3]), X, y, optimizer="adam", rule="decoupled",
+                               lam=0.01, betas=(0.8, 0.99), eps=1e-7, lr=1e-3, epochs=4, seed=2)
+    assert np.array_equal(est.theta_, direct.theta)
+    assert np.isnan(est.lam_E_)  # decoupled decay through Adam minimizes no E

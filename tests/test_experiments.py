@@ -65,6 +65,14 @@ def test_ridge_check_distances_are_small(tmp_path):
                                             "textbook_dataset", "decay"}
 
 
+def test_adam_vs_adamw_coincide_for_sgd_not_for_adam(tmp_path):
+    summary, rows, text = run("adam_vs_adamw", tmp_path)
+    assert {r["optimizer"] for r in rows} == {"sgd", "adam"}
+    assert summary["sgd_max_distance"] < 1e-10  # decoupled = L2 in the loss after conversion
+    assert summary["adam_min_distance"] > 1e-3  # no conversion makes them equal
+    assert "Same trajectory for SGD, not for Adam" in text and "Best λ_E per learning rate" in text
+
+
 def test_every_experiment_is_tested():
     tested = {name[len("test_"):].split("_")[0] for name in globals() if name.startswith("test_")}
     assert {name.split("_")[0] for name in EXPERIMENTS} <= tested

@@ -5,8 +5,7 @@ import pytest
 
 import swarmreg as sr
 
-CTX = dict(lr=0.05, batch_size=8, n_samples=120, n_outputs=3, momentum=0.0)
-CONVERTIBLE = [s for s in sr.SCHEMES if s != "torch_adamw"]
+CTX = dict(lr=0.05, batch_size=8, n_samples=120, n_outputs=3, momentum=0.0, target_std=2.0)
 
 
 @pytest.mark.parametrize(
@@ -40,8 +39,15 @@ def test_issue_examples():
 
 # λ_E per unit of each scheme's λ in CTX, derived by hand from docs/design.md §4, §9 and the sources
 # cited in swarmreg/lambdas.py (η = 0.05, m = 8, N = 120, K = 3).
+# s_y = 2; the squared-error schemes with several outputs (the cross-entropy-only and
+# one-output schemes are tested in test_lambda_schemes.py).
 HAND_FACTORS = {"objective": 1.0, "textbook_batch": 1 / 16, "textbook_dataset": 1 / 240,
-                "decay": 10.0, "sklearn_alpha": 1 / 8, "torch_weight_decay": 1.5, "keras_l2": 3.0}
+                "decay": 10.0, "sklearn_alpha": 1 / 8, "torch_weight_decay": 1.5, "keras_l2": 3.0,
+                "decoupled": 0.5, "half_mse": 2.0, "nielsen_lmbda": 1 / 120,
+                "sklearn_ridge_alpha": 1 / 120, "torch_adam_weight_decay": 1.5,
+                "keras_weight_decay": 1.5, "optax_add_decayed_weights": 1.5, "glmnet_lambda": 0.5,
+                "statsmodels_alpha": 1.0}
+CONVERTIBLE = list(HAND_FACTORS)
 
 
 @pytest.mark.parametrize("a, b", list(itertools.product(CONVERTIBLE, repeat=2)))

@@ -49,7 +49,7 @@ def run_cell(config, seed):
     out["output_bias"] = float(res.theta[-1])
     out["mean_prediction"] = float(np.mean(net.predict(res.theta, X_te)))
     out["mean_target"] = float(np.mean(t_te))
-    return out
+    return out, _common.timing(res)
 
 
 def report(records, out_dir, mode):

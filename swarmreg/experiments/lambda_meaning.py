@@ -42,7 +42,7 @@ def run_cell(config, seed):
     res = _common.train(config["scheme"], net, X_tr, y_tr, config["lam"], seed, lr=LR, batch_size=1,
                         epochs=config["epochs"], swarm_size=config["swarm_size"],
                         max_iter=config["max_iter"])
-    return _common.metrics(net, res, X_tr, X_te, y_tr, y_te)
+    return _common.metrics(net, res, X_tr, X_te, y_tr, y_te), _common.timing(res)
 
 
 def collapse_score(rows, schemes=SCHEMES):

@@ -47,7 +47,7 @@ def run_cell(config, seed):
                         epochs=config["epochs"])
     out = _common.metrics(net, res, X_tr, X_te, y_tr, y_te)
     out["theta"] = res.theta.tolist()
-    return out
+    return out, _common.timing(res)
 
 
 def measured_shift(lams, w_batch, w_dataset):

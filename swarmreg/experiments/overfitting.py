@@ -43,7 +43,7 @@ def run_cell(config, seed):
                         batch_size=1, epochs=config["epochs"], max_iter=config["max_iter"], **extra)
     out = _common.metrics(net, res, X_tr, X_te, y_tr, y_te)
     out["weights"] = res.theta[net.weight_mask].tolist()
-    return out
+    return out, _common.timing(res)
 
 
 def best_lambdas(rows):

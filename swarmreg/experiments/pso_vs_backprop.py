@@ -56,7 +56,7 @@ def run_cell(config, seed):
     hit = np.flatnonzero(res.history <= TARGETS[config["dataset"]])
     per_step = 30 if config["scheme"] == "pso" else 1  # passes per iteration / epoch
     out["passes_to_target"] = int((hit[0] + (config["scheme"] == "pso")) * per_step) if hit.size else None
-    return out
+    return out, _common.timing(res)
 
 
 def paired(a, b):

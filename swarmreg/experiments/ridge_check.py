@@ -49,8 +49,7 @@ def run_cell(config, seed):
     optimum = sr.ridge_closed_form(X, t, lam_E)
     e_star = sr.regularized_error(net, optimum, X, t, lam_E)
     return dict(distance=float(np.abs(res.theta - optimum).max()),
-                relative_gap=float((res.error - e_star) / e_star), seconds=res.elapsed,
-                lam_nominal=lam)
+                relative_gap=float((res.error - e_star) / e_star), lam_nominal=lam), _common.timing(res)
 
 
 def report(records, out_dir, mode):
