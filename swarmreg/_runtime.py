@@ -27,7 +27,7 @@ its threads or loads its first compiled function.  Imported first by ``swarmreg`
    process loads any compiled function from Numba's cache, Numba imports its
    registries, among them ``numba.np.arraymath``, whose import calls
    ``_check_blas()``, which imports ``scipy.linalg.cython_blas`` and with it all of
-   ``scipy.linalg`` (a cached first ``train_pso`` took 0.39 s with it and 0.21 s
+   ``scipy.linalg`` (a cached first ``train_pso`` took 0.28 s with it and 0.15 s
    without, medians of fresh processes on a loaded 2-core machine), only to learn
    whether ``np.correlate`` and ``np.convolve`` may use BLAS.  swarmreg's kernels
    call neither.  So when neither ``numba.np.arraymath`` nor

@@ -132,3 +132,52 @@ def test_compile_message_names_the_cost_of_the_entry_point():
     assert _runtime.compile_message("pso_iterate") == (
         "swarmreg: compiling kernels for first use, about 20 s, once per install")
     assert "about 5 s" in _runtime.compile_message("some_new_kernel")
+
+
+class _FakeBar:
+    """Records when a progress bar is opened, in the order of ``log``."""
+
+    def __init__(self, log):
+        self.log, self.n = log, 0
+
+    def __call__(self, **kwargs):
+        self.log.append("bar opened")
+        return self
+
+    def update(self, k):
+        self.n += k
+
+    def set_postfix(self, **kwargs):
+        pass
+
+    def close(self):
+        pass
+
+
+@pytest.mark.parametrize("trainer", ["pso", "backprop"])
+def test_progress_bar_opens_after_the_kernels_are_loaded(trainer, monkeypatch):
+    # tqdm's clock starts when the bar opens: opened before the warm-up call, a first
+    # run's bar would show the compilation as training time (and an ETA of hours).
+    import swarmreg as sr
+    from swarmreg import _loop
+
+    log = []
+    monkeypatch.setattr(_loop, "_tqdm", lambda: _FakeBar(log))
+    module, name = ((sr.pso._pso_kernel, "pso_iterate") if trainer == "pso"
+                    else (sr.backprop._backprop_kernel, "backprop_epochs"))
+    kernel = getattr(module, name)
+
+    def logged(*args):
+        log.append("kernel called")
+        return kernel(*args)
+
+    monkeypatch.setattr(module, name, logged)
+    X, _, y, _ = sr.datasets.iris(test_size=0.2, seed=0)
+    net = sr.Network([4, 3, 3])
+    if trainer == "pso":
+        sr.train_pso(net, X, y, swarm_size=4, max_iter=3, seed=0, progress=True)
+    else:
+        sr.train_backprop(net, X, y, epochs=3, seed=0, progress=True)
+    assert log.count("bar opened") == 1
+    assert log[0] == "kernel called"  # the warm-up call, which compiles or loads
+    assert "kernel called" in log[log.index("bar opened"):]  # the training calls
