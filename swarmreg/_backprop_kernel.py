@@ -150,7 +150,8 @@ def backprop_epochs(theta, vel, sq, prev, X, T, rng, n_epochs, batch_size, shuff
     decoupled : float; shrink_mask : (n_params,) float64
     acts, deltas, grad : gradient scratch (see ``_gradient_kernel``)
     xb, tb, n_samples, penalty_mask, lam, buf : what ``data_error``/``penalty`` need
-    history : (max_epochs + 1,) float64
+    history : (at least counters[0] + n_epochs + 1,) float64 — ``history[k]`` = E after epoch k
+        (grown call by call by ``_loop.History``)
     counters : (2,) int64 — [epochs done, epochs without improvement]
     best_err : (1,) float64 — lowest E seen so far (for ``patience``)
 

@@ -108,6 +108,16 @@ def _positive_int(text):
     return value
 
 
+def _positive_seconds(text):
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0.0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    return value
+
+
 def _column(text):
     """A column by index (an integer, negative from the end) or by header name."""
     try:
@@ -362,7 +372,8 @@ def _run(name, mode, args):
 
     with _user_inputs():
         summary = run_experiment(name, mode=mode, out=args.out, scheduler=args.scheduler,
-                                 workers=args.workers, progress=args.progress)
+                                 workers=args.workers, progress=args.progress,
+                                 connect_timeout=args.connect_timeout)
     print(f"report: {summary['paths']['md']}")
     print(f"figure: {summary['paths']['png']}")
     print(f"table:  {summary['paths']['csv']}")
@@ -424,6 +435,9 @@ def build_parser():
         p.add_argument("--workers", type=_positive_int, default=None, metavar="N",
                        help="worker processes, at least 1; 1 runs in this process "
                             "(default: one per core)")
+        p.add_argument("--connect-timeout", type=_positive_seconds, default=10.0, metavar="SECONDS",
+                       help="how long to wait for the Dask scheduler at --scheduler ADDRESS "
+                            "(default: 10)")
         p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=_progress_default(),
                        help="progress bar (default: on when tqdm is installed)")
 

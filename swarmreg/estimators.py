@@ -61,6 +61,7 @@ from .datasets import Standardizer
 from .lbfgs import train_lbfgs
 from .network import Network
 from .pso import train_pso
+from ._validation import check_bool
 from .saving import save_model
 
 __all__ = [
@@ -130,9 +131,7 @@ class _NetworkEstimator(BaseEstimator):
         """
         X, y = validate_data(self, X, y, **self._y_checks)
         targets, n_outputs = self._encode_targets(y)
-        if not isinstance(self.standardize, (bool, np.bool_)):
-            raise TypeError(f"standardize must be True or False, got {self.standardize!r}")
-        if self.standardize:
+        if check_bool(self.standardize, "standardize"):
             scaler = Standardizer().fit(X)
             self.input_mean_, self.input_scale_ = scaler.mean_, scaler.scale_
         else:

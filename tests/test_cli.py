@@ -225,6 +225,7 @@ def test_help_lists_every_command(capsys):
         (["train", "--bogus"], "unrecognized arguments: --bogus"),
         (["sweep", "ridge_check", "--workers", "0"], "argument --workers: expected a positive integer, got '0'"),
         (["demo", "--workers", "-2"], "expected a positive integer, got '-2'"),
+        (["sweep", "ridge_check", "--connect-timeout", "0"], "expected a positive number of seconds, got '0'"),
         (["sweep", "nonsense"], "invalid choice"),
         (["sweep", "ridge_check", "--quick", "--full"], "not allowed with argument"),
         (["predict", "m.swarmreg"], "the following arguments are required: --data"),

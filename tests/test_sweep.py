@@ -292,22 +292,18 @@ def test_an_unreachable_scheduler_fails_within_the_timeout_naming_the_address(tm
     assert time.time() - start < 10  # before: 31 s
 
 
-def test_cli_sweep_with_an_unreachable_scheduler_gives_one_line_and_exit_2(tmp_path, capsys,
-                                                                           monkeypatch):
+def test_cli_sweep_with_an_unreachable_scheduler_gives_one_line_and_exit_2(tmp_path, capsys):
     pytest.importorskip("distributed")
     import socket
 
     from swarmreg.cli import main
-    from swarmreg.experiments import run_experiment
-
-    monkeypatch.setitem(run_experiment.__kwdefaults__, "connect_timeout", 1.0)  # not 10 s here
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         address = f"tcp://127.0.0.1:{s.getsockname()[1]}"
     start = time.time()
     code = main(["sweep", "ridge_check", "--quick", "--out", str(tmp_path), "--scheduler", address,
-                 "--no-progress"])
+                 "--no-progress", "--connect-timeout", "1"])
     err = capsys.readouterr().err.strip()
     assert code == 2 and len(err.splitlines()) == 1, err
     assert f"cannot reach the Dask scheduler at {address} within 1 s" in err
