@@ -50,7 +50,8 @@ def test_import_sets_the_spin_count_before_numba_loads_openmp():
         sr.regularized_error(net, np.zeros((3, net.n_params)), X, y, 0.1)
         print(json.dumps([os.environ.get("GOMP_SPINCOUNT"), before, numba.threading_layer()]))
         """)
-    assert out == ["300", False, "omp"]
+    assert out[:2] == ["300", False]  # set, and before Numba started its threads
+    assert out[2] in ("omp", "tbb", "workqueue")
     out, _ = run_python("import json, os, swarmreg\n"
                         "print(json.dumps(os.environ.get('GOMP_SPINCOUNT')))",
                         env={"OMP_WAIT_POLICY": "ACTIVE"})
