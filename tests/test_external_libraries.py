@@ -1,7 +1,9 @@
-"""Each external λ convention against the library itself (PyTorch, scikit-learn) or, where
-the library cannot be installed here (Keras needs a backend, optax needs jax, glmnet is R,
-statsmodels is not in the test extras), against a NumPy re-implementation of its update
-or objective as its source states it (cited per test).  swarmreg runs after conversion:
+"""Each external λ convention against the library itself where it installs here
+(PyTorch, scikit-learn, statsmodels; Keras 3 and optax in test_external_libraries_jax.py),
+each skipped with its reason when absent, and against a NumPy re-implementation of its
+update or objective as its source states it (cited per test), which runs everywhere and is
+all there is for glmnet: its Python binding (``glmnet`` 2.2.1 on PyPI) builds its Fortran
+with numpy.distutils, which NumPy 2 no longer has.  swarmreg runs after conversion:
 ``convert_lambda`` gives the λ, ``lambda_equivalence`` the kind and the learning rate.
 """
 
@@ -342,3 +344,25 @@ def test_statsmodels_fit_regularized_ridge():
     lam_E = sr.convert_lambda(alpha, "statsmodels_alpha", "objective")
     w, b = naive.ridge(X, y, lam_E)
     np.testing.assert_allclose(np.append(w, b), params, rtol=0, atol=1e-12)
+
+
+def test_statsmodels_itself_reaches_our_ridge_optimum():
+    # statsmodels/regression/linear_model.py, OLS.fit_regularized with L1_wt=0 returns
+    # _fit_ridge(alpha): the SVD solution of (X'X + nobs·diag(alpha))·β = X'y, alpha a
+    # scalar or one entry per column.
+    sm = pytest.importorskip("statsmodels.api", reason="statsmodels is not installed "
+                             "(pip install 'swarmreg[test-libs]')")
+    X, T = regression(N=50, d=4, K=1, seed=10)
+    y, alpha = T[:, 0], 0.03
+    A = sm.add_constant(X, prepend=False)  # the intercept last, as in our θ
+    lam_E = sr.convert_lambda(alpha, "statsmodels_alpha", "objective")
+    assert sr.lambda_equivalence("statsmodels_alpha", "objective").kind == "same optimum"
+    free_intercept = sm.OLS(y, A).fit_regularized(alpha=np.array([alpha] * 4 + [0.0]), L1_wt=0)
+    np.testing.assert_allclose(free_intercept.params, sr.ridge_closed_form(X, y, lam_E),
+                               rtol=0, atol=1e-12)
+    # A scalar alpha penalizes the constant column too: our include_biases=True.
+    every_column = sm.OLS(y, A).fit_regularized(alpha=alpha, L1_wt=0)
+    np.testing.assert_allclose(every_column.params,
+                               sr.ridge_closed_form(X, y, lam_E, include_biases=True),
+                               rtol=0, atol=1e-12)
+    assert np.abs(every_column.params - free_intercept.params).max() > 1e-3

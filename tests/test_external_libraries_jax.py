@@ -21,6 +21,11 @@ os.environ["KERAS_BACKEND"] = "jax"
 
 NEEDS = "(pip install 'swarmreg[test-libs]')"
 
+# Keras' Variable.__array__ (keras/src/backend/common/variables.py) predates NumPy 2's
+# copy keyword; get_weights() still returns the float64 values.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning")
+
 
 @pytest.fixture
 def jax():
@@ -59,8 +64,8 @@ def flat(layers):
 # to float32 on every backend but TensorFlow (BIT64_TO_BIT32_DTYPE, "to be aligned with
 # JAX's default behavior"), and jax/numpy.py's mean and tanh take their compute dtype
 # from it.  So each Keras test runs twice: with Keras' own "mean_squared_error" and
-# "tanh", which agree with ours only to float32 rounding (measured ≤ 4e-8 here, against
-# ≥ 1e-3 for a λ or learning rate off by a factor 2), and with the same two formulas
+# "tanh", which agree with ours only to float32 rounding (measured ≤ 3e-8 here, against
+# ≥ 0.07 for a λ or learning rate off by a factor 2), and with the same two formulas
 # written in jax.numpy, where Keras' optimizer, regularizer and weight decay, all in
 # float64, must give our trajectory to rounding.
 @pytest.fixture(params=["keras_ops", "jax_numpy"])
@@ -103,6 +108,8 @@ def test_keras_sgd_with_an_l2_kernel_regularizer_is_our_objective_rule(keras, ke
     mine = ours(net, X, T, "keras_l2", l2, lib_lr=lr, batch_size=10, epochs=6, theta0=theta0)
     assert np.abs(mine - theta0).max() > 0.05
     np.testing.assert_allclose(mine, got, rtol=0, atol=keras_ops["atol"])
+    half = ours(net, X, T, "keras_l2", l2 / 2, lib_lr=lr, batch_size=10, epochs=6, theta0=theta0)
+    assert np.abs(half - got).max() > 1e4 * keras_ops["atol"]  # the tolerance tells λ apart
 
 
 def test_keras_sgd_weight_decay_is_our_decoupled_rule(keras, keras_ops):
