@@ -3,12 +3,10 @@
 
 Each test skips with its reason where the library is absent (``pip install
 'swarmreg[test-libs]'``); tests/test_external_libraries.py keeps the NumPy
-re-implementations of the same updates, which run everywhere.  Keras needs its backend
-chosen before its first import, so this module sets ``KERAS_BACKEND=jax`` and skips the
-Keras tests if Keras was already imported with another one.
+re-implementations of the same updates, which run everywhere.  Keras reads its backend
+at its first import: the fixture sets ``KERAS_BACKEND=jax`` before it, and skips if Keras
+was already imported with another one.
 """
-
-import os
 
 import numpy as np
 import pytest
@@ -16,8 +14,6 @@ import pytest
 import swarmreg as sr
 
 from test_external_libraries import ours, regression
-
-os.environ["KERAS_BACKEND"] = "jax"
 
 NEEDS = "(pip install 'swarmreg[test-libs]')"
 
@@ -37,7 +33,8 @@ def jax():
 
 
 @pytest.fixture
-def keras(jax):
+def keras(jax, monkeypatch):
+    monkeypatch.setenv("KERAS_BACKEND", "jax")  # read once, at Keras' first import
     keras = pytest.importorskip("keras", reason=f"Keras 3 is not installed {NEEDS}")
     if not keras.__version__.startswith("3.") or keras.backend.backend() != "jax":
         pytest.skip(f"needs Keras 3 on the JAX backend, got Keras {keras.__version__} on "
@@ -51,10 +48,6 @@ def keras(jax):
 @pytest.fixture
 def optax(jax):
     return pytest.importorskip("optax", reason=f"optax is not installed {NEEDS}")
-
-
-def flat(layers):
-    return np.concatenate([np.asarray(p, dtype=np.float64).ravel() for layer in layers for p in layer])
 
 
 # ---------------------------------------------------------------------------- Keras 3 --
@@ -131,8 +124,8 @@ def test_keras_sgd_weight_decay_is_our_decoupled_rule(keras, keras_ops):
     mine = sr.train_backprop(net, X, T, lam=lam, rule="decoupled", lr=lr * eq.lr_factor,
                              batch_size=10, epochs=6, shuffle=False, theta0=theta0).theta
     np.testing.assert_allclose(mine, got, rtol=0, atol=keras_ops["atol"])
-    no_decay = keras_run(keras, keras_ops, net, X, T, theta0, keras.optimizers.SGD(learning_rate=lr),
-                         batch_size=10, epochs=6)
+    no_decay = keras_run(keras, keras_ops, net, X, T, theta0,
+                         keras.optimizers.SGD(learning_rate=lr), batch_size=10, epochs=6)
     assert np.abs(no_decay - got).max() > 1e-3  # the decay mattered
 
 
@@ -163,7 +156,7 @@ def optax_run(jax, net, X, T, theta0, transform, *, batch_size, epochs):
             params, state = step(params, state, X[start:start + batch_size],
                                  T[start:start + batch_size])
     assert all(p.dtype == jnp.float64 for layer in params for p in layer)
-    return flat(params)
+    return np.concatenate([np.asarray(p).ravel() for layer in params for p in layer])
 
 
 def weights_only(net):
