@@ -1,9 +1,8 @@
 """Each external λ convention against the library itself where it installs here
-(PyTorch, scikit-learn, statsmodels; Keras 3 and optax in test_external_libraries_jax.py),
-each skipped with its reason when absent, and against a NumPy re-implementation of its
-update or objective as its source states it (cited per test), which runs everywhere and is
-all there is for glmnet: its Python binding (``glmnet`` 2.2.1 on PyPI) builds its Fortran
-with numpy.distutils, which NumPy 2 no longer has.  swarmreg runs after conversion:
+(PyTorch, scikit-learn, statsmodels, glmnet's Fortran through python-glmnet; Keras 3 and
+optax in test_external_libraries_jax.py), each skipped with its reason when absent, and
+against a NumPy re-implementation of its update or objective as its source states it
+(cited per test), which runs everywhere.  swarmreg runs after conversion:
 ``convert_lambda`` gives the λ, ``lambda_equivalence`` the kind and the learning rate.
 """
 
@@ -331,6 +330,24 @@ def test_glmnet_ridge_with_its_standardized_y():
     np.testing.assert_allclose(w, beta, rtol=0, atol=1e-12)
     with pytest.raises(sr.LambdaContextError, match="target_std"):
         sr.convert_lambda(lam, "glmnet_lambda", "objective")
+
+
+def test_glmnet_itself_reaches_our_ridge_optimum_at_lambda_over_s_y():
+    # python-glmnet (glmnet/linear.py, ElasticNet._fit) hands X, y and lambda_path to the
+    # Fortran glmnet's elnet (its compiled glmnet/_glmnet), which standardizes y by s_y and
+    # solves at λ/s_y: the coefficients minimize E at λ_E = λ/s_y, not at λ.  tol is the
+    # coordinate descent's threshold (default 1e-7; 1e-15 converges to ~5e-10 here).
+    ElasticNet = pytest.importorskip("glmnet", reason="python-glmnet is not installed "
+                                     "(pip install 'swarmreg[test-libs]')").ElasticNet
+    X, T = regression(N=50, d=4, K=1, seed=9)
+    y, lam = T[:, 0] * 3.0 + 1.0, 0.2
+    model = ElasticNet(alpha=0.0, lambda_path=[lam], standardize=False, n_splits=0,
+                       tol=1e-15, max_iter=10**6).fit(X, y)
+    assert model.lambda_path_[0] == lam  # reported as given, on the scale of y
+    lam_E = sr.convert_lambda(lam, "glmnet_lambda", "objective", target_std=np.std(y))
+    theta = np.append(model.coef_path_[:, 0], model.intercept_path_[0])
+    np.testing.assert_allclose(theta, sr.ridge_closed_form(X, y, lam_E), rtol=0, atol=1e-8)
+    assert np.abs(theta - sr.ridge_closed_form(X, y, lam)).max() > 0.1  # s_y ≈ 2.1 matters
 
 
 def test_statsmodels_fit_regularized_ridge():
