@@ -116,6 +116,11 @@ def _share_threads():
             _fits_running -= 1
 
 
+def _from_result(field, doc):
+    """A fitted attribute read from ``result_.<field>`` (so the estimator keeps no copy)."""
+    return property(lambda self: getattr(self.result_, field), doc=doc)
+
+
 class _NetworkEstimator(BaseEstimator):
     """What every estimator shares; subclasses give ``_output``, ``_train`` and the targets."""
 
@@ -175,37 +180,26 @@ class _NetworkEstimator(BaseEstimator):
         return self.network_.forward(self.theta_, self._scaled(X))
 
     # -- fitted attributes, all read from result_ ---------------------------------------
-    @property
-    def network_(self):
-        return self.result_.network
-
-    @property
-    def theta_(self):
-        return self.result_.theta
+    network_ = _from_result("network", "The trained ``Network``.")
+    theta_ = _from_result("theta", "θ, shape (n_params,), read-only.")
+    n_iter_ = _from_result("iterations", "Iterations (PSO, L-BFGS) or epochs (back-prop) run.")
+    loss_curve_ = _from_result("history", "E at the start and after every iteration or epoch.")
+    lam_E_ = _from_result("lam", "The λ_E that training minimized (NaN where none exists).")
 
     @property
     def coefs_(self):
+        """Per layer ``W``, shape (d_in, d_out): read-only views of ``theta_``."""
         return [w for w, _ in self.network_.unpack(self.theta_)]
 
     @property
     def intercepts_(self):
+        """Per layer ``b``, shape (d_out,): read-only views of ``theta_``."""
         return [b for _, b in self.network_.unpack(self.theta_)]
 
     @property
-    def n_iter_(self):
-        return self.result_.iterations
-
-    @property
-    def loss_curve_(self):
-        return self.result_.history
-
-    @property
     def best_loss_(self):
+        """The lowest E in ``loss_curve_``."""
         return float(np.min(self.result_.history))
-
-    @property
-    def lam_E_(self):
-        return self.result_.lam
 
     # -- saving ----------------------------------------------------------------------
     def save(self, path):
