@@ -33,8 +33,10 @@ def jax():
 
 
 @pytest.fixture
-def keras(jax, monkeypatch):
-    monkeypatch.setenv("KERAS_BACKEND", "jax")  # read once, at Keras' first import
+def keras(jax, monkeypatch, tmp_path):
+    # Both read once, at Keras' first import; KERAS_HOME keeps its keras.json out of ~.
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
     keras = pytest.importorskip("keras", reason=f"Keras 3 is not installed {NEEDS}")
     if not keras.__version__.startswith("3.") or keras.backend.backend() != "jax":
         pytest.skip(f"needs Keras 3 on the JAX backend, got Keras {keras.__version__} on "
