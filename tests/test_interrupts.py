@@ -47,38 +47,29 @@ def short_first_history(monkeypatch):
     monkeypatch.setattr(_loop, "FIRST_HISTORY_LEN", 16)
 
 
+#: (trainer module, its public function, its runs), by name.
+TRAINERS = {"pso": (pso, sr.train_pso, PSO_RUNS), "backprop": (backprop, sr.train_backprop,
+                                                              BACKPROP_RUNS)}
+
+
 @pytest.mark.parametrize("chunk_seconds", [0.0, 1e9, _loop.CHUNK_SECONDS],
                          ids=["one-step-per-call", "doubling", "default"])
-@pytest.mark.parametrize("run", list(PSO_RUNS))
-def test_pso_in_chunks_of_any_size_matches_one_call(iris, monkeypatch, run, chunk_seconds):
+@pytest.mark.parametrize("trainer, run", [(t, r) for t in TRAINERS for r in TRAINERS[t][2]])
+def test_training_in_chunks_of_any_size_matches_one_call(iris, monkeypatch, trainer, run,
+                                                         chunk_seconds):
+    module, train, runs = TRAINERS[trainer]
     net = sr.Network([4, 3, 3])
-    kw = PSO_RUNS[run]
+    kw = runs[run]
     with monkeypatch.context() as m:
-        m.setattr(pso, "drive", one_call)
-        ref = sr.train_pso(net, *iris, **kw)
+        m.setattr(module, "drive", one_call)
+        ref = train(net, *iris, **kw)
     monkeypatch.setattr(_loop, "CHUNK_SECONDS", chunk_seconds)
-    res = sr.train_pso(net, *iris, **kw)
+    res = train(net, *iris, **kw)
     assert res.stop_reason == ref.stop_reason and res.iterations == ref.iterations
     assert res.theta.tobytes() == ref.theta.tobytes()
     assert res.history.tobytes() == ref.history.tobytes()
-    if run != "budget":
+    if trainer == "pso" and run != "budget":
         assert res.iterations < kw["max_iter"]
-
-
-@pytest.mark.parametrize("chunk_seconds", [0.0, 1e9, _loop.CHUNK_SECONDS],
-                         ids=["one-step-per-call", "doubling", "default"])
-@pytest.mark.parametrize("run", list(BACKPROP_RUNS))
-def test_backprop_in_chunks_of_any_size_matches_one_call(iris, monkeypatch, run, chunk_seconds):
-    net = sr.Network([4, 3, 3])
-    kw = BACKPROP_RUNS[run]
-    with monkeypatch.context() as m:
-        m.setattr(backprop, "drive", one_call)
-        ref = sr.train_backprop(net, *iris, **kw)
-    monkeypatch.setattr(_loop, "CHUNK_SECONDS", chunk_seconds)
-    res = sr.train_backprop(net, *iris, **kw)
-    assert res.stop_reason == ref.stop_reason and res.iterations == ref.iterations
-    assert res.theta.tobytes() == ref.theta.tobytes()
-    assert res.history.tobytes() == ref.history.tobytes()
 
 
 def test_history_grows_instead_of_allocating_the_whole_budget(iris, monkeypatch):
