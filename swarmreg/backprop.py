@@ -8,9 +8,9 @@ import warnings
 
 import numpy as np
 
-from . import _backprop_kernel
+from ._kernels import backprop as _backprop_kernel
 from ._loop import History, bar_opener, check_seed, drive, non_finite_run
-from ._random import state_words
+from ._kernels.pcg64 import state_words
 from ._validation import check_bool, check_choice, check_int, check_memory, check_real, check_theta
 from .error import LOSS_CODES, Objective
 from .lambdas import convert_lambda, decay_fixed_point_lambda
@@ -235,17 +235,18 @@ def train_backprop(network, X, y, *, lam=0.0, rule="objective", lr=0.01, batch_s
     counters = np.zeros(2, dtype=np.int64)
     best_err = np.full(1, np.inf)
     buf = obj.scratch(1)[0]
-    fixed = (obj.X, obj.T)
-    hyper = (lr, momentum, beta1, beta2, eps)
-    grad_args = (sizes, hidden, output, LOSS_CODES[loss], *obj.gradient_buffers())
-    eval_args = (obj.xb, obj.tb, N, obj.penalty_mask, obj.lam, buf)
+    run = _backprop_kernel.Run(theta, vel, sq, prev, rng_words, counters, best_err)
+    grad = _backprop_kernel.Gradient(obj.X, obj.T, sizes, hidden, output, LOSS_CODES[loss],
+                                     *obj.gradient_buffers())
+    steps_settings = _backprop_kernel.Settings(
+        batch_size, shuffle, OPTIMIZERS[optimizer], (lr, momentum, beta1, beta2, eps), coupled,
+        per_item, decoupled, shrink_mask, target, patience)
+    error_pass = obj.error_pass()
 
     def iterate(steps):
         hist = history.reserve(int(counters[0]) + steps + 1)
-        return _backprop_kernel.backprop_epochs(
-            theta, vel, sq, prev, *fixed, rng_words, steps, batch_size, shuffle,
-            OPTIMIZERS[optimizer], hyper, coupled, per_item, decoupled, shrink_mask, *grad_args,
-            *eval_args, hist, counters, best_err, target, patience)
+        return _backprop_kernel.backprop_epochs(run, grad, steps_settings, error_pass, obj.lam,
+                                                obj.penalty_mask, buf, hist, steps)
 
     iterate(0)  # compile (or load from the cache) before the clock starts
     start = time.perf_counter()

@@ -9,7 +9,8 @@ from dataclasses import dataclass, replace
 import numba
 import numpy as np
 
-from . import _gradient_kernel, _kernels
+from ._kernels import error as _kernels
+from ._kernels import gradient as _gradient_kernel
 from ._validation import (as_float_matrix, check_bool, check_lam, check_loss, check_theta,
                           encode_targets)
 
@@ -65,11 +66,12 @@ class Objective:
     def block(self):
         return self.xb.shape[2]
 
-    @property
-    def kernel_args(self):
-        """Positional data arguments shared by the error kernels, in their order."""
+    def error_pass(self):
+        """The data error as the kernels take it (``_kernels.error.ErrorPass``); its
+        pieces are compiled, or loaded from the cache, on the first call."""
         sizes, hidden, output = self.network._codes
-        return (self.xb, self.tb, self.n_samples, sizes, hidden, output, LOSS_CODES[self.loss])
+        return _kernels.ErrorPass.build(self.xb, self.tb, self.n_samples, sizes, hidden, output,
+                                        LOSS_CODES[self.loss])
 
     def scratch(self, n_buffers):
         """``n_buffers`` scratch buffers for the error kernel (one per thread that may use one)."""
@@ -110,11 +112,12 @@ class Objective:
         """Data error ``D`` and penalty sum ``P`` of each row of a validated (P, n_params) stack."""
         if thetas.shape[0] == 1:  # the serial kernels: cheaper to load than the parallel one
             theta = thetas[0]
-            data = _kernels.data_error(theta, *self.kernel_args, self.scratch(1)[0])
+            d = self.error_pass()
+            data = _kernels.data_error(theta, *d[:-1], self.scratch(1)[0])
             return np.array([data]), np.array([_kernels.penalty(theta, self.penalty_mask)])
         data = np.empty(thetas.shape[0])
         pen = np.empty(thetas.shape[0])
-        _kernels.swarm_error(thetas, *self.kernel_args, self.penalty_mask,
+        _kernels.swarm_error(thetas, self.error_pass(), self.penalty_mask,
                              self.scratch(numba.config.NUMBA_NUM_THREADS), data, pen)
         return data, pen
 

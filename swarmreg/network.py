@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _kernels
+from ._kernels import error as _kernels
 from ._validation import as_float_matrix, check_memory, check_theta
 
 __all__ = ["Network", "HIDDEN_ACTIVATIONS", "OUTPUT_ACTIVATIONS"]
@@ -239,7 +239,8 @@ class Network:
         xb, _, _ = _kernels.to_blocks(X)
         sizes, hidden, output = self._codes
         out = np.empty((X.shape[0], self.n_outputs))
-        _kernels.forward(theta, xb, X.shape[0], sizes, hidden, output, out)
+        activate = _kernels.pointer(_kernels.ACTIVATIONS[hidden], _kernels.ACTIVATION_SIG)
+        _kernels.forward(theta, xb, X.shape[0], sizes, activate, output, out)
         return out
 
     def predict(self, theta, X):

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 import numba
 import numpy as np
 
-from . import _pso_kernel
+from ._kernels import pso as _pso_kernel
 from ._loop import History, bar_opener, check_seed, drive, non_finite_run
-from ._random import state_words
+from ._kernels.pcg64 import state_words
 from ._validation import check_bool, check_choice, check_int, check_memory, check_real
 from .error import Objective
 from .result import summarize
@@ -148,24 +148,25 @@ def train_pso(network, X, y, *, lam=0.0, loss="mse", include_biases=False, swarm
     rng = np.random.default_rng(seed)
     pos = lo + (hi - lo) * rng.random((P, n))
     vel = (2.0 * rng.random((P, n)) - 1.0) * (init_velocity * (hi - lo))
-    err = np.empty(P)
-    best_pos, best_err = np.empty((P, n)), np.empty(P)
-    gbest, gbest_err = np.empty(n), np.empty(1)
     counters = np.zeros(3, dtype=np.int64)
+    swarm = _pso_kernel.Swarm(
+        pos, vel, err=np.empty(P), best_pos=np.empty((P, n)), best_err=np.empty(P),
+        gbest=np.empty(n), gbest_err=np.empty(1), counters=counters, rnd=np.empty((2, P, 3, n)),
+        reborn=np.zeros((2, P), dtype=np.bool_),
+        rng=state_words(rng))  # the kernel continues rng's stream
+    gbest, gbest_err = swarm.gbest, swarm.gbest_err
     history = History(max_iter + 1)  # grown as the run goes: a target may end it early
-    rnd = np.empty((2, P, 3, n))
-    reborn = np.zeros((2, P), dtype=np.bool_)
-    rng_words = state_words(rng)  # the kernel continues rng's stream
-    data_args = (*obj.kernel_args, obj.penalty_mask, obj.scratch(n_threads))
-    hyper = (inertia, c1, c2, lo, hi, v_max, death_prob, topology == "ring", target, patience)
+    settings = _pso_kernel.Settings(inertia, c1, c2, lo, hi, v_max, death_prob,
+                                    topology == "ring", target, patience)
+    data = obj.error_pass()
+    work = obj.scratch(n_threads)
 
     def iterate(steps, initialize=False):
         # The kernel draws no random numbers beyond the history's last entry; those it did
         # not draw at the end of one call it draws at the start of the next: the same draws.
         hist = history.reserve(int(counters[0]) + steps + 1)
-        return _pso_kernel.pso_iterate(pos, vel, err, best_pos, best_err, gbest, gbest_err,
-                                       counters, hist, rnd, reborn, rng_words, initialize, steps,
-                                       obj.lam, *data_args, *hyper)
+        return _pso_kernel.pso_iterate(swarm, settings, data, obj.lam, obj.penalty_mask, work,
+                                       hist, initialize, steps)
 
     iterate(0)  # compile (or load from the cache) before the clock starts
     start = time.perf_counter()
@@ -179,10 +180,10 @@ def train_pso(network, X, y, *, lam=0.0, loss="mse", include_biases=False, swarm
         raise non_finite_run(
             f"no particle had a finite error E in {P * (iterations + 1)} evaluations",
             lam=obj.lam, extra=f", bounds=({lo:g}, {hi:g}) too wide for the activations")
-    settings = dict(include_biases=obj.include_biases, swarm_size=P, max_iter=max_iter,
+    options = dict(include_biases=obj.include_biases, swarm_size=P, max_iter=max_iter,
                     inertia=inertia, c1=c1, c2=c2, bounds=(lo, hi), init_velocity=init_velocity,
                     v_max=None if np.isinf(v_max) else v_max, death_prob=death_prob,
                     topology=topology, target_error=target_error, patience=patience or None)
     return summarize(obj, gbest, history.array[: iterations + 1], iterations=iterations,
                      n_evaluations=P * (iterations + 1), elapsed=elapsed, stop_reason=stop_reason,
-                     trainer="pso", seed=seed, settings=settings)
+                     trainer="pso", seed=seed, settings=options)

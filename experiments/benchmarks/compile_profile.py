@@ -36,7 +36,7 @@ class CompileTimes(event.Listener):
 
 def main(which):
     import swarmreg as sr
-    from swarmreg import _backprop_kernel, _pso_kernel
+    from swarmreg._kernels import backprop as _backprop_kernel, pso as _pso_kernel
 
     X, y = sr.datasets.load_iris()
     net = sr.Network([4, 7, 3])

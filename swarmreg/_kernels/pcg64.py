@@ -6,7 +6,7 @@ Numba parallel region without making the kernel uncacheable and slow, each of it
 draws is an indirect call, and Numba's ``Generator.shuffle`` alone takes ~8 s to
 compile; so the kernels get the generator's state as six uint64 words and step
 the same PCG64 (XSL-RR 128/64) themselves, giving the same numbers as the
-Generator, bit for bit (``tests/test_random.py``): ``next_double`` as
+Generator, bit for bit (``tests/test_pcg64.py``): ``next_double`` as
 ``Generator.random()``, ``shuffle`` as ``Generator.shuffle`` (and so
 ``permutation``) of a 1-D array.
 
@@ -17,11 +17,11 @@ use the low half of an output and keep the high half for the next one.
 
 import numpy as np
 from llvmlite import ir
-from numba import njit, types
+from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-from ._fastmath import _JIT
+from .jit import kernel
 
 _MULTIPLIER = 0x2360ED051FC65DA44385DF649FCCF645  # PCG_DEFAULT_MULTIPLIER_128
 _MASK64 = (1 << 64) - 1
@@ -74,13 +74,13 @@ def _next_uint64(typingctx, words):
     return types.uint64(words), codegen
 
 
-@njit(**_JIT)
+@kernel
 def next_double(words):
     """The next double in [0, 1) of the stream, as ``Generator.random()`` would draw it."""
     return np.float64(_next_uint64(words) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
 
 
-@njit(**_JIT)
+@kernel
 def _next_uint32(words):
     """The next 32-bit draw: the buffered high half of the last output, else the low
     half of a new one (NumPy's ``pcg64_next32``)."""
@@ -93,7 +93,7 @@ def _next_uint32(words):
     return value & np.uint64(0xFFFFFFFF)
 
 
-@njit(**_JIT)
+@kernel
 def shuffle(words, a):
     """Shuffle the 1-D array ``a`` in place as ``Generator.shuffle(a)`` would.
 

@@ -23,11 +23,9 @@ versions.
 import math
 
 import numpy as np
-from numba import njit
 
-#: Options of every swarmreg kernel: cached compilation, NumPy's division semantics
-#: (no ZeroDivisionError check, so divisions vectorize) and no GIL.
-_JIT = dict(cache=True, error_model="numpy", nogil=True)
+from .jit import inline, kernel
+
 
 _INV_LN2 = 1.4426950408889634
 _LN2_HI = 0.693147180369123816490  # upper bits of ln 2 (k·LN2_HI is exact for |k| < 2^11)
@@ -38,7 +36,7 @@ _EXP_MAX = 709.782712893384  # above: exp overflows
 _EXP_MIN = -745.1332191019412  # below: exp underflows to 0
 
 
-@njit(inline="always", **_JIT)
+@inline
 def _expm1_poly(r):
     """e^r − 1 for |r| ≤ ln2/2: ``r·P(r)`` with P the Taylor series to r^12 (truncation
     below 1e-17 relative), evaluated by Estrin's scheme: a short dependency chain lets
@@ -60,14 +58,14 @@ def _expm1_poly(r):
     return r * (s0 + r8 * s1)
 
 
-@njit(inline="always", **_JIT)
+@inline
 def _reduce(y):
     """``(k, r)`` with ``y = k·ln2 + r``, ``|r| ≤ ln2/2``, k integral (as a float)."""
     kf = (y * _INV_LN2 + _SHIFT) - _SHIFT
     return kf, (y - kf * _LN2_HI) - kf * _LN2_LO
 
 
-@njit(inline="always", **_JIT)
+@inline
 def _exp_split(x):
     """``(k1, k2, r)`` with ``exp(x) = 2^k1 · 2^k2 · e^r``, ``|r| ≤ ln2/2``: ``2^k`` is
     applied as two factors so that subnormal results and those near overflow come out
@@ -82,7 +80,7 @@ def _exp_split(x):
     return k1, k2, red
 
 
-@njit(**_JIT)
+@kernel
 def exp_rows(buf, bits, r0, nr, n, t1, t2):
     """``buf[r0:r0+nr, :n] = exp(buf[r0:r0+nr, :n])``, using rows ``t1``, ``t2`` as scratch.
 
@@ -104,7 +102,7 @@ def exp_rows(buf, bits, r0, nr, n, t1, t2):
             buf[r, s] = buf[r, s] * buf[t1, s] * buf[t2, s]
 
 
-@njit(**_JIT)
+@kernel
 def tanh_rows(buf, bits, r0, nr, n, t1, t2):
     """``buf[r0:r0+nr, :n] = tanh(...)`` in place; rows ``t1``, ``t2`` are scratch (NaN stays NaN).
 
@@ -128,21 +126,21 @@ def tanh_rows(buf, bits, r0, nr, n, t1, t2):
             buf[r, s] = v if x > 0.0 else (-v if x < 0.0 else x)  # tanh(±0) = ±0, NaN stays
 
 
-@njit(inline="always", **_JIT)
+@inline
 def _pow2(kf):
     """``2^k`` for ``k = kf`` integral in [−1022, 1024] (1024 gives inf), built in the
     exponent bits as in the row functions; a scalar ``view`` is a register bitcast."""
     return np.int64((np.float64(kf + _SHIFT).view(np.int64) << 52) + _ONE_BITS).view(np.float64)
 
 
-@njit(inline="always", **_JIT)
+@inline
 def exp_scalar(x):
     """``exp(x)``: the operations of ``exp_rows`` on one number (same bits, NaN stays NaN)."""
     k1, k2, red = _exp_split(x)
     return (1.0 + _expm1_poly(red)) * _pow2(k1) * _pow2(k2)
 
 
-@njit(inline="always", **_JIT)
+@inline
 def tanh_scalar(x):
     """``tanh(x)``: the operations of ``tanh_rows`` on one number (same bits; ±0 and NaN kept)."""
     y = -2.0 * abs(x)

@@ -33,20 +33,20 @@ copy of the loop.
 """
 
 import math
+from typing import NamedTuple
 
 import numpy as np
-from numba import njit
 
-from . import _random
-from ._gradient_kernel import (_item_forward, _output_delta, batch_gradient, hidden_deltas,
-                               last_layer_offsets)
-from ._kernels import _JIT, data_error, penalty
+from . import pcg64
+from .error import evaluate, penalty
+from .gradient import _item_forward, _output_delta, batch_gradient, hidden_deltas, last_layer_offsets
+from .jit import inline, kernel
 
 RAN_OUT, HIT_TARGET, STALLED, DIVERGED = 0, 1, 2, 3
 SGD, ADAM = 0, 1
 
 
-@njit(inline="always", **_JIT)
+@inline
 def _update_entry(theta, vel, sq, k, g, optimizer, hyper, scale, coupled, decoupled, shrink_mask):
     """Update ``θ[k]``, whose data gradient is ``g``, by the step of the module docstring.
 
@@ -69,7 +69,7 @@ def _update_entry(theta, vel, sq, k, g, optimizer, hyper, scale, coupled, decoup
         theta[k] = w * (1.0 - decoupled * shrink_mask[k]) - step_size * (m / (math.sqrt(q) / bc2_sqrt + eps))
 
 
-@njit(inline="always", **_JIT)
+@inline
 def adam_scale(hyper, t):
     """``(η / (1 − β1^t), √(1 − β2^t))`` for update number ``t`` ≥ 1 (torch's
     ``step_size`` and ``bias_correction2_sqrt``)."""
@@ -77,7 +77,7 @@ def adam_scale(hyper, t):
     return lr / (1.0 - beta1 ** float(t)), math.sqrt(1.0 - beta2 ** float(t))
 
 
-@njit(inline="always", **_JIT)
+@inline
 def _update_row(theta, vel, sq, k0, n, ai, deltas, d0, optimizer, hyper, scale, coupled,
                 decoupled, shrink_mask):
     """Update ``θ[k0 : k0 + n]``, whose gradient is ``g_j = ai·deltas[d0 + j]``, by the
@@ -87,7 +87,7 @@ def _update_row(theta, vel, sq, k0, n, ai, deltas, d0, optimizer, hyper, scale, 
                       coupled, decoupled, shrink_mask)
 
 
-@njit(inline="always", **_JIT)
+@inline
 def online_step(theta, vel, sq, X, T, item, sizes, hidden, output, loss, acts, deltas,
                 optimizer, hyper, scale, coupled, decoupled, shrink_mask):
     """One online update (m = 1) on ``X[item]``, the gradient folded into the update.
@@ -122,16 +122,53 @@ def online_step(theta, vel, sq, X, T, item, sizes, hidden, output, loss, acts, d
             a0 = prev
 
 
-@njit(**_JIT)
-def backprop_epochs(theta, vel, sq, prev, X, T, rng, n_epochs, batch_size, shuffle,
-                    optimizer, hyper, coupled, coupled_per_item, decoupled, shrink_mask,
-                    sizes, hidden, output, loss, acts, deltas, grad,
-                    xb, tb, n_samples, penalty_mask, lam, buf,
-                    history, counters, best_err, target, patience):
+class Run(NamedTuple):
+    """The state of a run, updated in place by ``backprop_epochs``."""
+
+    theta: np.ndarray  # (n_params,) float64 parameters
+    vel: np.ndarray  # (n_params,) float64 momentum buffer (SGD) or first moment (Adam)
+    sq: np.ndarray  # (n_params,) float64 second moment (Adam)
+    prev: np.ndarray  # (n_params,) float64 scratch: θ at the start of the epoch
+    rng: np.ndarray  # (6,) uint64 the PCG64 state (pcg64.state_words), advanced in place
+    counters: np.ndarray  # (2,) int64: epochs done, epochs without improvement
+    best_err: np.ndarray  # (1,) float64: the lowest E seen so far (for patience)
+
+
+class Gradient(NamedTuple):
+    """What the gradient needs: the items sample-major and the network's codes."""
+
+    X: np.ndarray  # (N, d) float64 items
+    T: np.ndarray  # (N, K) float64 targets
+    sizes: np.ndarray  # (n_layers + 1,) int64 layer widths
+    hidden: int
+    output: int
+    loss: int
+    acts: np.ndarray  # scratch of gradient.batch_gradient
+    deltas: np.ndarray
+    grad: np.ndarray
+
+
+class Settings(NamedTuple):
+    """The run's constants (see ``backprop_epochs`` and the module docstring)."""
+
+    batch_size: int
+    shuffle: bool
+    optimizer: int  # SGD or ADAM
+    hyper: tuple  # (η, μ, β1, β2, ε)
+    coupled: float
+    coupled_per_item: bool  # a = coupled / m when true
+    decoupled: float
+    shrink_mask: np.ndarray  # (n_params,) float64 s
+    target: float
+    patience: int
+
+
+@kernel
+def backprop_epochs(run, gradient, settings, data, lam, penalty_mask, buf, history, n_epochs):
     """Run up to ``n_epochs`` epochs in place.
 
     Each epoch visits the items in a fresh permutation drawn from ``rng``, the PCG64
-    state of the run's Generator (``_random.state_words``), advanced in place (the
+    state of the run's Generator (``pcg64.state_words``), advanced in place (the
     permutation ``Generator.permutation(N)`` would return, drawn into a reused array; in order when
     ``shuffle`` is false), in batches of ``batch_size`` (the last may be smaller;
     ``online_step`` when it is 1), then records ``E(θ) = D(θ) + lam·P(θ)`` over the
@@ -140,26 +177,23 @@ def backprop_epochs(theta, vel, sq, prev, X, T, rng, n_epochs, batch_size, shuff
 
     Parameters
     ----------
-    theta, vel, sq, prev : (n_params,) float64 — parameters, momentum buffer (SGD) or
-        first moment (Adam), second moment (Adam), scratch
-    X, T : (N, d), (N, K) float64 — items and targets, sample-major
-    optimizer : int — ``SGD`` or ``ADAM``
-    hyper : (η, μ, β1, β2, ε) floats.  Adam's update number t counts every update of
-        the run: ``counters[0]·⌈N / batch_size⌉`` before this call's first epoch
-    coupled : float; coupled_per_item : bool — a = coupled / m when true
-    decoupled : float; shrink_mask : (n_params,) float64
-    acts, deltas, grad : gradient scratch (see ``_gradient_kernel``)
-    xb, tb, n_samples, penalty_mask, lam, buf : what ``data_error``/``penalty`` need
+    run : Run, updated in place
+    gradient : Gradient
+    settings : Settings.  Adam's update number t counts every update of the run:
+        ``counters[0]·⌈N / batch_size⌉`` before this call's first epoch
+    data : error.ErrorPass; lam, penalty_mask (n_params,); buf — what ``E(θ)`` needs
     history : (at least counters[0] + n_epochs + 1,) float64 — ``history[k]`` = E after epoch k
         (grown call by call by ``_loop.History``)
-    counters : (2,) int64 — [epochs done, epochs without improvement]
-    best_err : (1,) float64 — lowest E seen so far (for ``patience``)
 
     Returns
     -------
     int
         ``HIT_TARGET``, ``STALLED``, ``DIVERGED`` or ``RAN_OUT``.
     """
+    theta, vel, sq, prev, rng, counters, best_err = run
+    X, T, sizes, hidden, output, loss, acts, deltas, grad = gradient
+    (batch_size, shuffle, optimizer, hyper, coupled, coupled_per_item, decoupled, shrink_mask,
+     target, patience) = settings
     N = X.shape[0]
     n = theta.shape[0]
     order = np.arange(N)
@@ -170,7 +204,7 @@ def backprop_epochs(theta, vel, sq, prev, X, T, rng, n_epochs, batch_size, shuff
             # What Generator.permutation(N) does, without allocating: the same draws.
             for j in range(N):
                 order[j] = j
-            _random.shuffle(rng, order)
+            pcg64.shuffle(rng, order)
         for j in range(n):
             prev[j] = theta[j]
         if batch_size == 1:
@@ -192,7 +226,7 @@ def backprop_epochs(theta, vel, sq, prev, X, T, rng, n_epochs, batch_size, shuff
                 for j in range(n):
                     _update_entry(theta, vel, sq, j, grad[j], optimizer, hyper, scale, a,
                                   decoupled, shrink_mask)
-        e = data_error(theta, xb, tb, n_samples, sizes, hidden, output, loss, buf)
+        e = evaluate(data, theta, buf)
         if lam != 0.0:  # so that λ = 0 never meets an overflowed (infinite) Σw²
             e += lam * penalty(theta, penalty_mask)
         if not math.isfinite(e):

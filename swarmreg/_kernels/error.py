@@ -19,11 +19,13 @@ taken in a fixed order, so an error value does not depend on the thread count.
 """
 
 import math
+from typing import NamedTuple
 
 import numpy as np
-from numba import get_thread_id, njit, prange
+from numba import get_thread_id, prange, types
 
-from ._fastmath import _JIT, exp_rows, tanh_rows
+from .fastmath import exp_rows, tanh_rows
+from .jit import F1, F2, F3, I1, I2, Pointer, function_type, inline, kernel, parallel_kernel, pointer
 
 # Activation codes shared with network.py (logistic is both a hidden and an output code).
 TANH, RELU, LOGISTIC = 0, 1, 2
@@ -74,7 +76,7 @@ def scratch(n_buffers, sizes, block):
     return np.empty((n_buffers, 2 * int(max(sizes[1:])) + 3, block))
 
 
-@njit(**_JIT)
+@kernel
 def _affine(src, s0, d_in, theta, off, d_out, dst, t0, nb):
     """``dst[t0 + j, :nb] = b_j + Σ_i W[i, j] · src[s0 + i, :nb]`` for the layer at ``off``.
 
@@ -142,22 +144,27 @@ def _affine(src, s0, d_in, theta, off, d_out, dst, t0, nb):
         j += 1
 
 
-@njit(**_JIT)
-def _activate(buf, bits, r0, d, code, nb):
-    """Apply a hidden activation in place to rows ``r0 : r0 + d`` (scratch: rows −3, −2)."""
-    t1 = buf.shape[0] - 3
-    t2 = buf.shape[0] - 2
-    if code == TANH:
-        tanh_rows(buf, bits, r0, d, nb, t1, t2)
-    elif code == RELU:
-        for j in range(r0, r0 + d):
-            for s in range(nb):
-                buf[j, s] = max(buf[j, s], 0.0)
-    else:
-        _logistic_rows(buf, bits, r0, d, nb)
+# -- a hidden layer's activation, in place on rows r0 : r0 + d (rows −3, −2 are scratch) --
+
+#: Signature of the activation pieces: ``(buf, bits, r0, d, nb)``.
+ACTIVATION_SIG = types.void(F2, I2, types.int64, types.int64, types.int64)
 
 
-@njit(**_JIT)
+@kernel
+def tanh_layer(buf, bits, r0, d, nb):
+    """``tanh`` in place on rows ``r0 : r0 + d``."""
+    tanh_rows(buf, bits, r0, d, nb, buf.shape[0] - 3, buf.shape[0] - 2)
+
+
+@kernel
+def relu_layer(buf, bits, r0, d, nb):
+    """``max(z, 0)`` in place on rows ``r0 : r0 + d``."""
+    for j in range(r0, r0 + d):
+        for s in range(nb):
+            buf[j, s] = max(buf[j, s], 0.0)
+
+
+@inline
 def _logistic_rows(buf, bits, r0, d, nb):
     """``1 / (1 + exp(−z))`` in place on rows ``r0 : r0 + d``."""
     for j in range(r0, r0 + d):
@@ -169,13 +176,137 @@ def _logistic_rows(buf, bits, r0, d, nb):
             buf[j, s] = 1.0 / (1.0 + buf[j, s])
 
 
-@njit(**_JIT)
-def _logits(theta, sizes, hidden, xblk, buf, bits, nb):
+@kernel
+def logistic_layer(buf, bits, r0, d, nb):
+    """``1 / (1 + exp(−z))`` in place on rows ``r0 : r0 + d``."""
+    _logistic_rows(buf, bits, r0, d, nb)
+
+
+#: The activation piece of each hidden-activation code.
+ACTIVATIONS = {TANH: tanh_layer, RELU: relu_layer, LOGISTIC: logistic_layer}
+
+
+# -- a block's data error, added item by item to the accumulator row buf[−1] -------------
+#
+# Per item i: MSE ``Σ_k (y_ik − t_ik)²``; cross-entropy ``−Σ_k t_ik log y_ik`` (softmax)
+# or ``−Σ_k [t log y + (1 − t) log(1 − y)]`` (logistic), computed from the logits
+# ``buf[z0 : z0 + n_out]`` so that it stays finite.  Rows −3 and −2 are scratch.
+
+#: Signature of the loss pieces: ``(buf, bits, z0, n_out, tblk, nb)``.
+LOSS_SIG = types.void(F2, I2, types.int64, types.int64, F2, types.int64)
+
+
+@inline
+def _shift_by_max(buf, z0, n_out, nb):
+    """Subtract each item's largest logit from its logits (row −3 receives it)."""
+    m = buf.shape[0] - 3
+    for s in range(nb):
+        buf[m, s] = buf[z0, s]
+    for k in range(1, n_out):
+        for s in range(nb):
+            buf[m, s] = max(buf[m, s], buf[z0 + k, s])
+    for k in range(n_out):  # the logits are not needed unshifted
+        for s in range(nb):
+            buf[z0 + k, s] -= buf[m, s]
+
+
+@inline
+def _add_squared_errors(buf, z0, n_out, tblk, nb):
+    acc = buf.shape[0] - 1
+    for k in range(n_out):
+        for s in range(nb):
+            d = buf[z0 + k, s] - tblk[k, s]
+            buf[acc, s] += d * d
+
+
+@kernel
+def softmax_mse(buf, bits, z0, n_out, tblk, nb):
+    """Softmax outputs, squared error."""
+    ssum = buf.shape[0] - 2
+    acc = buf.shape[0] - 1
+    _shift_by_max(buf, z0, n_out, nb)
+    exp_rows(buf, bits, z0, n_out, nb, buf.shape[0] - 3, ssum)
+    for s in range(nb):
+        buf[ssum, s] = 0.0
+    for k in range(n_out):
+        for s in range(nb):
+            buf[ssum, s] += buf[z0 + k, s]
+    for s in range(nb):
+        buf[ssum, s] = 1.0 / buf[ssum, s]
+    for k in range(n_out):
+        for s in range(nb):
+            d = buf[z0 + k, s] * buf[ssum, s] - tblk[k, s]
+            buf[acc, s] += d * d
+
+
+@kernel
+def softmax_cross_entropy(buf, bits, z0, n_out, tblk, nb):
+    """Softmax outputs, cross-entropy ``−Σ_k t_k (z_k − log Σ_j e^{z_j})``."""
+    ssum = buf.shape[0] - 2
+    acc = buf.shape[0] - 1
+    _shift_by_max(buf, z0, n_out, nb)
+    for s in range(nb):
+        buf[ssum, s] = 0.0
+    for k in range(n_out):
+        for s in range(nb):
+            buf[ssum, s] += math.exp(buf[z0 + k, s])
+    for s in range(nb):
+        buf[ssum, s] = math.log(buf[ssum, s])  # log Σ_k exp(z_k − max)
+    for k in range(n_out):
+        for s in range(nb):
+            buf[acc, s] -= tblk[k, s] * (buf[z0 + k, s] - buf[ssum, s])
+
+
+@kernel
+def identity_mse(buf, bits, z0, n_out, tblk, nb):
+    """Identity outputs, squared error."""
+    _add_squared_errors(buf, z0, n_out, tblk, nb)
+
+
+@kernel
+def logistic_mse(buf, bits, z0, n_out, tblk, nb):
+    """Logistic outputs, squared error."""
+    _logistic_rows(buf, bits, z0, n_out, nb)
+    _add_squared_errors(buf, z0, n_out, tblk, nb)
+
+
+@inline
+def _softplus(x):
+    """``log(1 + e^x)`` without overflow."""
+    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+
+
+@kernel
+def logistic_cross_entropy(buf, bits, z0, n_out, tblk, nb):
+    """Logistic outputs, cross-entropy ``t·softplus(−z) + (1 − t)·softplus(z)``."""
+    acc = buf.shape[0] - 1
+    for k in range(n_out):
+        for s in range(nb):
+            z = buf[z0 + k, s]
+            t = tblk[k, s]
+            buf[acc, s] += t * _softplus(-z) + (1.0 - t) * _softplus(z)
+
+
+#: The loss piece of each (output code, loss code); an identity output's loss is MSE.
+LOSSES = {
+    (SOFTMAX, MSE): softmax_mse,
+    (SOFTMAX, CROSS_ENTROPY): softmax_cross_entropy,
+    (IDENTITY, MSE): identity_mse,
+    (LOGISTIC, MSE): logistic_mse,
+    (LOGISTIC, CROSS_ENTROPY): logistic_cross_entropy,
+}
+
+
+# -- the error pass -----------------------------------------------------------------------
+
+@inline
+def _logits(theta, sizes, activate, xblk, buf, bits, nb):
     """Forward one block up to the output pre-activations; return their first row in ``buf``."""
     maxw = (buf.shape[0] - 3) // 2
     n_layers = sizes.shape[0] - 1
-    off = 0
-    s0 = 0
+    # Not the literal 0: a literal argument would compile a second copy of _affine.
+    off = np.int64(0)
+    s0 = np.int64(0)
     for l in range(n_layers):
         d_in = sizes[l]
         d_out = sizes[l + 1]
@@ -183,84 +314,24 @@ def _logits(theta, sizes, hidden, xblk, buf, bits, nb):
         src = xblk if l == 0 else buf  # one call site: one compiled copy of _affine
         _affine(src, s0, d_in, theta, off, d_out, buf, t0, nb)
         if l < n_layers - 1:
-            _activate(buf, bits, t0, d_out, hidden, nb)
+            activate(buf, bits, t0, d_out, nb)
         s0 = t0
         off += (d_in + 1) * d_out
     return s0
 
 
-@njit(**_JIT)
-def _softplus(x):
-    """``log(1 + e^x)`` without overflow."""
-    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+#: Signature of ``data_error``.
+DATA_ERROR_SIG = types.float64(F1, F3, F3, types.int64, I1, function_type(ACTIVATION_SIG),
+                               function_type(LOSS_SIG), F2)
 
 
-@njit(**_JIT)
-def _accumulate_loss(buf, bits, z0, n_out, tblk, nb, output, loss):
-    """Add each item's data error for one block to the accumulator row ``buf[-1]``.
+@kernel
+def data_error(theta, xb, tb, n_samples, sizes, activate, accumulate, buf):
+    """Mean over items of the per-item data error.
 
-    Per item i: MSE ``Σ_k (y_ik − t_ik)²``; cross-entropy ``−Σ_k t_ik log y_ik``
-    (softmax) or ``−Σ_k [t log y + (1 − t) log(1 − y)]`` (logistic), computed from
-    the logits so that it stays finite.  Rows −3 and −2 are scratch.
+    ``activate`` and ``accumulate`` are ``Pointer``s to an activation piece and a loss
+    piece (``ACTIVATIONS``, ``LOSSES``); ``buf`` is one scratch buffer (``scratch``).
     """
-    m = buf.shape[0] - 3
-    ssum = buf.shape[0] - 2
-    acc = buf.shape[0] - 1
-    if output == SOFTMAX:
-        for s in range(nb):
-            buf[m, s] = buf[z0, s]
-        for k in range(1, n_out):
-            for s in range(nb):
-                buf[m, s] = max(buf[m, s], buf[z0 + k, s])
-        for k in range(n_out):  # shift by the max: the logits are not needed unshifted
-            for s in range(nb):
-                buf[z0 + k, s] -= buf[m, s]
-        if loss == MSE:
-            exp_rows(buf, bits, z0, n_out, nb, m, ssum)
-            for s in range(nb):
-                buf[ssum, s] = 0.0
-            for k in range(n_out):
-                for s in range(nb):
-                    buf[ssum, s] += buf[z0 + k, s]
-            for s in range(nb):
-                buf[ssum, s] = 1.0 / buf[ssum, s]
-            for k in range(n_out):
-                for s in range(nb):
-                    d = buf[z0 + k, s] * buf[ssum, s] - tblk[k, s]
-                    buf[acc, s] += d * d
-        else:
-            for s in range(nb):
-                buf[ssum, s] = 0.0
-            for k in range(n_out):
-                for s in range(nb):
-                    buf[ssum, s] += math.exp(buf[z0 + k, s])
-            for s in range(nb):
-                buf[ssum, s] = math.log(buf[ssum, s])  # log Σ_k exp(z_k − max)
-            for k in range(n_out):
-                for s in range(nb):
-                    buf[acc, s] -= tblk[k, s] * (buf[z0 + k, s] - buf[ssum, s])
-    elif output == IDENTITY:
-        for k in range(n_out):
-            for s in range(nb):
-                d = buf[z0 + k, s] - tblk[k, s]
-                buf[acc, s] += d * d
-    elif loss == MSE:  # LOGISTIC
-        _logistic_rows(buf, bits, z0, n_out, nb)
-        for k in range(n_out):
-            for s in range(nb):
-                d = buf[z0 + k, s] - tblk[k, s]
-                buf[acc, s] += d * d
-    else:
-        for k in range(n_out):
-            for s in range(nb):
-                z = buf[z0 + k, s]
-                t = tblk[k, s]
-                buf[acc, s] += t * _softplus(-z) + (1.0 - t) * _softplus(z)
-
-
-@njit(**_JIT)
-def data_error(theta, xb, tb, n_samples, sizes, hidden, output, loss, buf):
-    """Mean over items of the per-item data error (see ``_accumulate_loss``)."""
     block = xb.shape[2]
     acc = buf.shape[0] - 1
     bits = buf.view(np.int64)
@@ -269,15 +340,44 @@ def data_error(theta, xb, tb, n_samples, sizes, hidden, output, loss, buf):
     n_out = sizes[sizes.shape[0] - 1]
     for blk in range(xb.shape[0]):
         nb = min(block, n_samples - blk * block)
-        z0 = _logits(theta, sizes, hidden, xb[blk], buf, bits, nb)
-        _accumulate_loss(buf, bits, z0, n_out, tb[blk], nb, output, loss)
+        z0 = _logits(theta, sizes, activate, xb[blk], buf, bits, nb)
+        accumulate(buf, bits, z0, n_out, tb[blk], nb)
     total = 0.0
     for s in range(block):
         total += buf[acc, s]
     return total / n_samples
 
 
-@njit(**_JIT)
+class ErrorPass(NamedTuple):
+    """The data error of one network on one data set, as the kernels receive it.
+
+    ``ErrorPass.build`` fills it; ``evaluate(data, theta, buf)`` computes it.
+    """
+
+    xb: np.ndarray  # (n_blocks, n_inputs, block) feature-major blocks of X
+    tb: np.ndarray  # (n_blocks, n_outputs, block) blocks of the targets
+    n_samples: int
+    sizes: np.ndarray  # (n_layers + 1,) int64 layer widths
+    activate: Pointer  # the hidden activation piece
+    accumulate: Pointer  # the loss piece
+    error: Pointer  # data_error
+
+    @classmethod
+    def build(cls, xb, tb, n_samples, sizes, hidden, output, loss):
+        """The pieces for these activation and loss codes, compiled or loaded on first use."""
+        return cls(xb, tb, n_samples, sizes, pointer(ACTIVATIONS[hidden], ACTIVATION_SIG),
+                   pointer(LOSSES[output, loss if output != IDENTITY else MSE], LOSS_SIG),
+                   pointer(data_error, DATA_ERROR_SIG))
+
+
+@inline
+def evaluate(data, theta, buf):
+    """``data_error`` of θ on ``data`` (an ``ErrorPass``), through its pointer."""
+    return data.error(theta, data.xb, data.tb, data.n_samples, data.sizes, data.activate,
+                      data.accumulate, buf)
+
+
+@kernel
 def penalty(theta, penalty_mask):
     """``P(θ) = Σ_j mask_j · θ_j²`` (mask is 1.0 on penalized entries, 0.0 elsewhere)."""
     total = 0.0
@@ -286,21 +386,19 @@ def penalty(theta, penalty_mask):
     return total
 
 
-@njit(parallel=True, **_JIT)
-def swarm_error(thetas, xb, tb, n_samples, sizes, hidden, output, loss, penalty_mask, work,
-                data_out, penalty_out):
+@parallel_kernel
+def swarm_error(thetas, data, penalty_mask, work, data_out, penalty_out):
     """Data error and penalty ``P(θ)`` of every row of ``thetas``, rows in parallel.
 
-    ``work`` holds one scratch buffer per Numba thread (see ``_pso_kernel.pso_iterate``).
+    ``work`` holds one scratch buffer per Numba thread (see ``pso.pso_iterate``).
     """
     for p in prange(thetas.shape[0]):
-        data_out[p] = data_error(thetas[p], xb, tb, n_samples, sizes, hidden, output, loss,
-                                 work[get_thread_id()])
+        data_out[p] = evaluate(data, thetas[p], work[get_thread_id()])
         penalty_out[p] = penalty(thetas[p], penalty_mask)
 
 
-@njit(parallel=True, **_JIT)
-def forward(theta, xb, n_samples, sizes, hidden, output, out):
+@parallel_kernel
+def forward(theta, xb, n_samples, sizes, activate, output, out):
     """Network outputs into ``out`` of shape (n_samples, n_outputs), blocks in parallel."""
     block = xb.shape[2]
     n_out = sizes[sizes.shape[0] - 1]
@@ -309,7 +407,7 @@ def forward(theta, xb, n_samples, sizes, hidden, output, out):
         buf = np.empty((rows, block))
         bits = buf.view(np.int64)
         nb = min(block, n_samples - blk * block)
-        z0 = _logits(theta, sizes, hidden, xb[blk], buf, bits, nb)
+        z0 = _logits(theta, sizes, activate, xb[blk], buf, bits, nb)
         if output == SOFTMAX:
             for s in range(nb):
                 m = buf[z0, s]

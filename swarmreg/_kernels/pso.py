@@ -13,30 +13,67 @@ neighbour's best must not change while another particle moves towards it.
 """
 
 import math
+from typing import NamedTuple
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
-from ._atomic import fetch_add
-from ._kernels import _JIT, data_error, penalty
-from ._random import next_double
+from .atomic import fetch_add
+from .error import evaluate, penalty
+from .jit import inline, kernel, parallel_kernel
+from .pcg64 import next_double
 
 # Why a call returned.
 RAN_OUT, HIT_TARGET, STALLED = 0, 1, 2
 
 
-@njit(**_JIT)
-def _error(theta, lam, xb, tb, n_samples, sizes, hidden, output, loss, penalty_mask, buf):
+class Swarm(NamedTuple):
+    """The state of a run, updated in place by ``pso_iterate`` (P particles of n entries)."""
+
+    pos: np.ndarray  # (P, n) float64 positions
+    vel: np.ndarray  # (P, n) float64 velocities
+    err: np.ndarray  # (P,) float64 errors at the positions
+    best_pos: np.ndarray  # (P, n) float64 personal bests
+    best_err: np.ndarray  # (P,) float64 their errors
+    gbest: np.ndarray  # (n,) float64 the global best
+    gbest_err: np.ndarray  # (1,) float64 its error
+    #: (3,) int64: iterations done so far, iterations without improvement, 1 if the next
+    #: iteration's draws are already made (start at 0)
+    counters: np.ndarray
+    #: (2, P, 3, n) float64 and (2, P) bool scratch: iteration k's draws are in slot k % 2,
+    #: so that the next ones can be drawn meanwhile
+    rnd: np.ndarray
+    reborn: np.ndarray
+    rng: np.ndarray  # (6,) uint64 the PCG64 state (pcg64.state_words), advanced in place
+
+
+class Settings(NamedTuple):
+    """The swarm's constants (see ``pso_iterate``)."""
+
+    inertia: float
+    c1: float
+    c2: float
+    lo: float
+    hi: float
+    v_max: float
+    death_prob: float
+    ring: bool
+    target: float
+    patience: int
+
+
+@inline
+def _error(theta, lam, data, penalty_mask, buf):
     """``E(θ)``, with a non-finite error counted as +inf so that it never becomes a best."""
-    e = data_error(theta, xb, tb, n_samples, sizes, hidden, output, loss, buf)
+    e = evaluate(data, theta, buf)
     if lam != 0.0:  # so that λ = 0 never meets an overflowed (infinite) Σw²
         e += lam * penalty(theta, penalty_mask)
     return e if math.isfinite(e) else np.inf
 
 
-@njit(**_JIT)
+@kernel
 def _draw(rng, rnd, reborn, death_prob):
-    """One iteration's random numbers from the PCG64 state ``rng`` (``_random``).
+    """One iteration's random numbers from the PCG64 state ``rng`` (``pcg64``).
 
     The fixed order: per particle its r1 row, its r2 row, then (if ``death_prob > 0``)
     its death draw and, if it dies, its rebirth row.
@@ -53,7 +90,7 @@ def _draw(rng, rnd, reborn, death_prob):
                 rnd[i, 2, j] = next_double(rng)
 
 
-@njit(**_JIT)
+@kernel
 def _move(i, pos, vel, best_pos, best_err, gbest, rnd, reborn, inertia, c1, c2, lo, hi, v_max,
           ring):
     """Move particle ``i`` with this iteration's draws ``rnd`` (see ``pso_iterate``)."""
@@ -81,15 +118,12 @@ def _move(i, pos, vel, best_pos, best_err, gbest, rnd, reborn, inertia, c1, c2, 
             pos[i, j] = lo + width * rnd[i, 2, j]
 
 
-@njit(parallel=True, **_JIT)
-def pso_iterate(pos, vel, err, best_pos, best_err, gbest, gbest_err, counters, history, rnd,
-                reborn, rng, initialize, n_iter,
-                lam, xb, tb, n_samples, sizes, hidden, output, loss, penalty_mask, work,
-                inertia, c1, c2, lo, hi, v_max, death_prob, ring, target, patience):
+@parallel_kernel
+def pso_iterate(swarm, settings, data, lam, penalty_mask, work, history, initialize, n_iter):
     """Run up to ``n_iter`` PSO iterations in place.
 
     Iteration k uses random numbers drawn serially from ``rng`` — the PCG64 state
-    of the run's ``np.random.Generator`` (``_random.state_words``), advanced in
+    of the run's ``np.random.Generator`` (``pcg64.state_words``), advanced in
     place — in a fixed order (see ``_draw``), so a seed gives the same swarm
     whatever the thread count.  They are drawn while iteration k − 1 (or the start)
     is evaluated, also when that was in the previous call.  It moves every particle::
@@ -106,17 +140,13 @@ def pso_iterate(pos, vel, err, best_pos, best_err, gbest, gbest_err, counters, h
 
     Parameters
     ----------
-    pos, vel, best_pos : (P, n) float64, updated in place
-    err, best_err : (P,) float64, updated in place
-    gbest : (n,) float64; gbest_err : (1,) float64 — updated in place
-    counters : (3,) int64 — [iterations done so far, iterations without improvement,
-        1 if the next iteration's draws are already made (start at 0)]
+    swarm : Swarm, updated in place
+    settings : Settings
+    data : error.ErrorPass — the data error; ``lam``, ``penalty_mask`` (n,) the penalty
     history : (at least counters[0] + n_iter + 1,) float64 — ``history[k]`` = best error
         after iteration k.  No draws are made for iterations beyond its last entry: a
         history grown call by call (``_loop.History``) defers them to the start of the
         next call, which makes the same draws in the same order
-    rnd : (2, P, 3, n) float64 scratch; reborn : (2, P) bool scratch — iteration k's
-        draws are in slot k % 2, so that the next ones can be drawn meanwhile
     work : (T, rows, block) float64 scratch for the error kernel, one per worker; T
         workers share out the tasks (T = the number of Numba threads): an evaluation
         overwrites what it reads, so which worker's scratch it uses does not change a
@@ -132,6 +162,8 @@ def pso_iterate(pos, vel, err, best_pos, best_err, gbest, gbest_err, counters, h
         ``HIT_TARGET`` when ``gbest_err <= target``, ``STALLED`` after ``patience``
         iterations without improvement (0 disables), else ``RAN_OUT``.
     """
+    pos, vel, err, best_pos, best_err, gbest, gbest_err, counters, rnd, reborn, rng = swarm
+    inertia, c1, c2, lo, hi, v_max, death_prob, ring, target, patience = settings
     n_particles, n = pos.shape
     n_workers = work.shape[0]
     max_iter = history.shape[0] - 1
@@ -167,8 +199,7 @@ def pso_iterate(pos, vel, err, best_pos, best_err, gbest, gbest_err, counters, h
                 if moving:
                     _move(task, pos, vel, best_pos, best_err, gbest, rnd[k % 2], reborn[k % 2],
                           inertia, c1, c2, lo, hi, v_max, ring)
-                err[task] = _error(pos[task], lam, xb, tb, n_samples, sizes, hidden, output,
-                                   loss, penalty_mask, work[w])
+                err[task] = _error(pos[task], lam, data, penalty_mask, work[w])
         counters[2] = 1 if draw_next else 0
 
         if not moving:

@@ -15,13 +15,12 @@ arithmetic, the same bits as the error kernels' row versions), not libm's.
 
 import math
 
-from numba import njit
+from .error import IDENTITY, MSE, RELU, SOFTMAX, TANH, _softplus
+from .fastmath import exp_scalar, tanh_scalar
+from .jit import inline, kernel
 
-from ._fastmath import exp_scalar, tanh_scalar
-from ._kernels import _JIT, IDENTITY, MSE, RELU, SOFTMAX, TANH, _softplus
 
-
-@njit(inline="always", **_JIT)
+@inline
 def _activate(acts, start, stop, hidden):
     """Apply the hidden activation to ``acts[start:stop]`` in place (code tested once,
     outside the loops)."""
@@ -36,7 +35,7 @@ def _activate(acts, start, stop, hidden):
             acts[j] = 1.0 / (1.0 + exp_scalar(-acts[j]))
 
 
-@njit(inline="always", **_JIT)
+@inline
 def _item_forward(theta, X, item, sizes, hidden, acts):
     """Forward ``X[item]``; ``acts`` receives every layer's output (logits for the last)."""
     n_layers = sizes.shape[0] - 1
@@ -61,7 +60,7 @@ def _item_forward(theta, X, item, sizes, hidden, acts):
         off = b_off + d_out
 
 
-@njit(inline="always", **_JIT)
+@inline
 def _output_delta(T, item, out0, n_out, output, loss, acts, deltas):
     """Loss of one item and ``deltas[out0 + k] = ∂loss/∂z_k`` from the logits ``acts[out0:]``.
 
@@ -117,7 +116,7 @@ def _output_delta(T, item, out0, n_out, output, loss, acts, deltas):
     return total
 
 
-@njit(inline="always", **_JIT)
+@inline
 def last_layer_offsets(sizes):
     """``(off, a0)``: where the last layer's parameters start in θ and its units in
     ``acts``/``deltas`` — the starting point of a backward walk over the layers."""
@@ -129,7 +128,7 @@ def last_layer_offsets(sizes):
     return off, a0
 
 
-@njit(inline="always", **_JIT)
+@inline
 def hidden_deltas(theta, off, d_in, d_out, a0, prev, hidden, acts, deltas):
     """``δ_i = f'(a_i)·Σ_j W[i, j]·δ_j`` for the d_in units of the layer below the one at
     ``off`` (its deltas at ``deltas[a0:]``); ``a_i = acts[prev + i]`` are that layer's
@@ -149,7 +148,7 @@ def hidden_deltas(theta, off, d_in, d_out, a0, prev, hidden, acts, deltas):
             deltas[prev + i] = s * a * (1.0 - a)
 
 
-@njit(inline="always", **_JIT)
+@inline
 def _item_backward(theta, X, item, sizes, hidden, acts, deltas, grad):
     """Add one item's ``∂loss/∂θ`` to ``grad``, given its forward pass and output delta."""
     n_layers = sizes.shape[0] - 1
@@ -172,7 +171,7 @@ def _item_backward(theta, X, item, sizes, hidden, acts, deltas, grad):
             a0 = prev
 
 
-@njit(**_JIT)
+@kernel
 def batch_gradient(theta, X, T, order, start, m, sizes, hidden, output, loss, acts, deltas, grad):
     """Mean data error and its gradient over the items ``order[start : start + m]``.
 
