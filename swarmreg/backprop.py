@@ -10,6 +10,7 @@ import numpy as np
 
 from ._kernels import backprop as _backprop_kernel
 from ._loop import History, bar_opener, check_seed, drive, non_finite_run
+from ._kernels.jit import pointer_for
 from ._kernels.pcg64 import state_words
 from ._validation import check_bool, check_choice, check_int, check_memory, check_real, check_theta
 from .error import LOSS_CODES, Objective
@@ -236,17 +237,18 @@ def train_backprop(network, X, y, *, lam=0.0, rule="objective", lr=0.01, batch_s
     best_err = np.full(1, np.inf)
     buf = obj.scratch(1)[0]
     run = _backprop_kernel.Run(theta, vel, sq, prev, rng_words, counters, best_err)
-    grad = _backprop_kernel.Gradient(obj.X, obj.T, sizes, hidden, output, LOSS_CODES[loss],
-                                     *obj.gradient_buffers())
+    grad = _backprop_kernel.Gradient(obj.X, obj.T, sizes, obj.units(), *obj.gradient_buffers())
     steps_settings = _backprop_kernel.Settings(
         batch_size, shuffle, OPTIMIZERS[optimizer], (lr, momentum, beta1, beta2, eps), coupled,
         per_item, decoupled, shrink_mask, target, patience)
     error_pass = obj.error_pass()
+    epoch = pointer_for(_backprop_kernel.online_epoch if batch_size == 1 else
+                        _backprop_kernel.batch_epoch, run, grad, steps_settings, np.arange(N), 0)
 
     def iterate(steps):
         hist = history.reserve(int(counters[0]) + steps + 1)
         return _backprop_kernel.backprop_epochs(run, grad, steps_settings, error_pass, obj.lam,
-                                                obj.penalty_mask, buf, hist, steps)
+                                                obj.penalty_mask, buf, hist, steps, epoch)
 
     iterate(0)  # compile (or load from the cache) before the clock starts
     start = time.perf_counter()

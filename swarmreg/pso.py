@@ -8,6 +8,7 @@ import numpy as np
 
 from ._kernels import pso as _pso_kernel
 from ._loop import History, bar_opener, check_seed, drive, non_finite_run
+from ._kernels.jit import pointer_for
 from ._kernels.pcg64 import state_words
 from ._validation import check_bool, check_choice, check_int, check_memory, check_real
 from .error import Objective
@@ -160,13 +161,15 @@ def train_pso(network, X, y, *, lam=0.0, loss="mse", include_biases=False, swarm
                                     topology == "ring", target, patience)
     data = obj.error_pass()
     work = obj.scratch(n_threads)
+    take_tasks = pointer_for(_pso_kernel.take_tasks, counters, P, True, 0, True, 0, swarm,
+                             settings, data, obj.lam, obj.penalty_mask, work[0])
 
     def iterate(steps, initialize=False):
         # The kernel draws no random numbers beyond the history's last entry; those it did
         # not draw at the end of one call it draws at the start of the next: the same draws.
         hist = history.reserve(int(counters[0]) + steps + 1)
         return _pso_kernel.pso_iterate(swarm, settings, data, obj.lam, obj.penalty_mask, work,
-                                       hist, initialize, steps)
+                                       hist, initialize, steps, take_tasks)
 
     iterate(0)  # compile (or load from the cache) before the clock starts
     start = time.perf_counter()

@@ -39,7 +39,7 @@ import numpy as np
 
 from . import pcg64
 from .error import evaluate, penalty
-from .gradient import _item_forward, _output_delta, batch_gradient, hidden_deltas, last_layer_offsets
+from .gradient import _item_forward, batch_gradient, hidden_deltas, last_layer_offsets
 from .jit import inline, kernel
 
 RAN_OUT, HIT_TARGET, STALLED, DIVERGED = 0, 1, 2, 3
@@ -88,8 +88,8 @@ def _update_row(theta, vel, sq, k0, n, ai, deltas, d0, optimizer, hyper, scale, 
 
 
 @inline
-def online_step(theta, vel, sq, X, T, item, sizes, hidden, output, loss, acts, deltas,
-                optimizer, hyper, scale, coupled, decoupled, shrink_mask):
+def online_step(theta, vel, sq, X, T, item, sizes, units, acts, deltas, optimizer, hyper, scale,
+                coupled, decoupled, shrink_mask):
     """One online update (m = 1) on ``X[item]``, the gradient folded into the update.
 
     The same formulas as a batch of one item (module docstring), with
@@ -102,15 +102,15 @@ def online_step(theta, vel, sq, X, T, item, sizes, hidden, output, loss, acts, d
     n_layers = sizes.shape[0] - 1
     n_out = sizes[n_layers]
     out0 = acts.shape[0] - n_out
-    _item_forward(theta, X, item, sizes, hidden, acts)
-    _output_delta(T, item, out0, n_out, output, loss, acts, deltas)
+    _item_forward(theta, X, item, sizes, units, acts)
+    units.output_delta(T, item, out0, n_out, acts, deltas)
     off, a0 = last_layer_offsets(sizes)
     for l in range(n_layers - 1, -1, -1):
         d_in = sizes[l]
         d_out = sizes[l + 1]
         prev = a0 - d_in  # activations (and deltas) of layer l − 1; unused for l = 0
         if l > 0:  # before this layer's weights change
-            hidden_deltas(theta, off, d_in, d_out, a0, prev, hidden, acts, deltas)
+            hidden_deltas(theta, off, d_in, d_out, a0, prev, units, acts, deltas)
         for i in range(d_in):
             ai = X[item, i] if l == 0 else acts[prev + i]
             _update_row(theta, vel, sq, off + i * d_out, d_out, ai, deltas, a0, optimizer,
@@ -135,14 +135,12 @@ class Run(NamedTuple):
 
 
 class Gradient(NamedTuple):
-    """What the gradient needs: the items sample-major and the network's codes."""
+    """What the gradient needs: the items sample-major and the network's pieces."""
 
     X: np.ndarray  # (N, d) float64 items
     T: np.ndarray  # (N, K) float64 targets
     sizes: np.ndarray  # (n_layers + 1,) int64 layer widths
-    hidden: int
-    output: int
-    loss: int
+    units: tuple  # gradient.Units
     acts: np.ndarray  # scratch of gradient.batch_gradient
     deltas: np.ndarray
     grad: np.ndarray
@@ -164,7 +162,50 @@ class Settings(NamedTuple):
 
 
 @kernel
-def backprop_epochs(run, gradient, settings, data, lam, penalty_mask, buf, history, n_epochs):
+def online_epoch(run, gradient, settings, order, t):
+    """One epoch of online updates (m = 1) on the items in ``order``; returns the update
+    number ``t`` after it (Adam's, counted over the whole run)."""
+    theta, vel, sq = run.theta, run.vel, run.sq
+    X, T, sizes, units, acts, deltas, _ = gradient
+    optimizer, hyper, coupled, decoupled, shrink_mask = (
+        settings.optimizer, settings.hyper, settings.coupled, settings.decoupled,
+        settings.shrink_mask)
+    scale = (hyper[0], 1.0)  # SGD never reads it
+    for r in range(X.shape[0]):
+        t += 1
+        if optimizer == ADAM:
+            scale = adam_scale(hyper, t)
+        online_step(theta, vel, sq, X, T, order[r], sizes, units, acts, deltas, optimizer, hyper,
+                    scale, coupled, decoupled, shrink_mask)
+    return t
+
+
+@kernel
+def batch_epoch(run, gradient, settings, order, t):
+    """One epoch of updates on batches of ``settings.batch_size`` items in ``order`` (the
+    last may be smaller); returns the update number ``t`` after it."""
+    theta, vel, sq = run.theta, run.vel, run.sq
+    X, T, sizes, units, acts, deltas, grad = gradient
+    (batch_size, _, optimizer, hyper, coupled, coupled_per_item, decoupled, shrink_mask, _,
+     _) = settings
+    N = X.shape[0]
+    scale = (hyper[0], 1.0)  # SGD never reads it
+    for start in range(0, N, batch_size):
+        m = min(batch_size, N - start)
+        batch_gradient(theta, X, T, order, start, m, sizes, units, acts, deltas, grad)
+        a = coupled / m if coupled_per_item else coupled
+        t += 1
+        if optimizer == ADAM:
+            scale = adam_scale(hyper, t)
+        for j in range(theta.shape[0]):
+            _update_entry(theta, vel, sq, j, grad[j], optimizer, hyper, scale, a, decoupled,
+                          shrink_mask)
+    return t
+
+
+@kernel
+def backprop_epochs(run, gradient, settings, data, lam, penalty_mask, buf, history, n_epochs,
+                    epoch):
     """Run up to ``n_epochs`` epochs in place.
 
     Each epoch visits the items in a fresh permutation drawn from ``rng``, the PCG64
@@ -191,14 +232,12 @@ def backprop_epochs(run, gradient, settings, data, lam, penalty_mask, buf, histo
         ``HIT_TARGET``, ``STALLED``, ``DIVERGED`` or ``RAN_OUT``.
     """
     theta, vel, sq, prev, rng, counters, best_err = run
-    X, T, sizes, hidden, output, loss, acts, deltas, grad = gradient
-    (batch_size, shuffle, optimizer, hyper, coupled, coupled_per_item, decoupled, shrink_mask,
-     target, patience) = settings
-    N = X.shape[0]
+    N = gradient.X.shape[0]
     n = theta.shape[0]
+    batch_size, shuffle, target, patience = (settings.batch_size, settings.shuffle,
+                                             settings.target, settings.patience)
     order = np.arange(N)
     t = counters[0] * ((N + batch_size - 1) // batch_size)
-    scale = (hyper[0], 1.0)  # SGD never reads it
     for _ in range(n_epochs):
         if shuffle:
             # What Generator.permutation(N) does, without allocating: the same draws.
@@ -207,25 +246,7 @@ def backprop_epochs(run, gradient, settings, data, lam, penalty_mask, buf, histo
             pcg64.shuffle(rng, order)
         for j in range(n):
             prev[j] = theta[j]
-        if batch_size == 1:
-            for r in range(N):
-                t += 1
-                if optimizer == ADAM:
-                    scale = adam_scale(hyper, t)
-                online_step(theta, vel, sq, X, T, order[r], sizes, hidden, output, loss, acts,
-                            deltas, optimizer, hyper, scale, coupled, decoupled, shrink_mask)
-        else:
-            for start in range(0, N, batch_size):
-                m = min(batch_size, N - start)
-                batch_gradient(theta, X, T, order, start, m, sizes, hidden, output, loss,
-                               acts, deltas, grad)
-                a = coupled / m if coupled_per_item else coupled
-                t += 1
-                if optimizer == ADAM:
-                    scale = adam_scale(hyper, t)
-                for j in range(n):
-                    _update_entry(theta, vel, sq, j, grad[j], optimizer, hyper, scale, a,
-                                  decoupled, shrink_mask)
+        t = epoch(run, gradient, settings, order, t)
         e = evaluate(data, theta, buf)
         if lam != 0.0:  # so that λ = 0 never meets an overflowed (infinite) Σw²
             e += lam * penalty(theta, penalty_mask)

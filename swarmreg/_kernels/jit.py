@@ -18,7 +18,7 @@ so it is used at the boundaries between large pieces (the error pass, a layer's
 activation, the loss of a block), never for a per-element helper.
 """
 
-from numba import njit, types
+from numba import njit, typeof, types
 from numba.core.types import WrapperAddressProtocol
 
 #: Options of every swarmreg kernel.
@@ -34,6 +34,11 @@ parallel_kernel = njit(parallel=True, **JIT)
 def inline(func):
     """``@inline``: a helper whose Numba IR is inlined into each caller (not compiled alone)."""
     return njit(inline="always", **JIT)(func)
+
+
+def llvm_inline(func):
+    """``@llvm_inline``: a helper compiled once per signature and inlined by LLVM."""
+    return njit(forceinline=True, **JIT)(func)
 
 
 #: Array types of kernel signatures (C-contiguous float64 / int64).
@@ -85,6 +90,14 @@ def pointer(dispatcher, signature):
         address = cres.library.get_pointer_to_function(cres.fndesc.llvm_cfunc_wrapper_name)
         ptr = _POINTERS[key] = Pointer(dispatcher.py_func.__name__, address, signature)
     return ptr
+
+
+def pointer_for(dispatcher, *args):
+    """``pointer(dispatcher, signature)`` for the signature Numba infers from ``args``,
+    example values of the arguments (their types, not their values, matter)."""
+    argtypes = tuple(typeof(a) for a in args)
+    dispatcher.compile(argtypes)
+    return pointer(dispatcher, dispatcher.overloads[argtypes].signature)
 
 
 def function_type(signature):

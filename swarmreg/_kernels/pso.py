@@ -118,8 +118,37 @@ def _move(i, pos, vel, best_pos, best_err, gbest, rnd, reborn, inertia, c1, c2, 
             pos[i, j] = lo + width * rnd[i, 2, j]
 
 
+@kernel
+def take_tasks(queue, n_tasks, draw_next, slot_next, moving, k, swarm, settings, data, lam,
+                penalty_mask, buf):
+    """One worker's share of an iteration's region: take tasks until none is left.
+
+    Task 0 is "draw the next iteration's random numbers into slot ``slot_next``" when
+    ``draw_next``; the others are "move (when ``moving``, with iteration ``k``'s draws)
+    and evaluate particle i".  A kernel of its own rather than the body of the
+    ``prange`` loop: Numba then types and compiles it once, where a parfor body is
+    typed again, and compiled, inside its gufunc.
+    """
+    pos, vel, err, best_pos, best_err, gbest, _, _, rnd, reborn, rng = swarm
+    inertia, c1, c2, lo, hi, v_max, death_prob, ring, _, _ = settings
+    while True:
+        task = fetch_add(queue, 0, 1)
+        if task >= n_tasks:
+            break
+        if draw_next:
+            if task == 0:  # first, so that it overlaps with the evaluations
+                _draw(rng, rnd[slot_next], reborn[slot_next], death_prob)
+                continue
+            task -= 1
+        if moving:
+            _move(task, pos, vel, best_pos, best_err, gbest, rnd[k % 2], reborn[k % 2],
+                  inertia, c1, c2, lo, hi, v_max, ring)
+        err[task] = _error(pos[task], lam, data, penalty_mask, buf)
+
+
 @parallel_kernel
-def pso_iterate(swarm, settings, data, lam, penalty_mask, work, history, initialize, n_iter):
+def pso_iterate(swarm, settings, data, lam, penalty_mask, work, history, initialize, n_iter,
+                take_tasks):
     """Run up to ``n_iter`` PSO iterations in place.
 
     Iteration k uses random numbers drawn serially from ``rng`` — the PCG64 state
@@ -167,7 +196,7 @@ def pso_iterate(swarm, settings, data, lam, penalty_mask, work, history, initial
     n_particles, n = pos.shape
     n_workers = work.shape[0]
     max_iter = history.shape[0] - 1
-    queue = np.zeros(1, dtype=np.int64)
+    queue = np.empty(1, dtype=np.int64)  # reset before each region (np.zeros would be a parfor)
     if n_iter > 0 and not initialize and counters[2] == 0:
         k = counters[0] + 1
         _draw(rng, rnd[k % 2], reborn[k % 2], death_prob)
@@ -181,25 +210,13 @@ def pso_iterate(swarm, settings, data, lam, penalty_mask, work, history, initial
         slot_next = k_next % 2
         queue[0] = 0
         n_tasks = n_particles + (1 if draw_next else 0)
-        # Caveat: Numba's parfor pass sees only the writes made by indexing in the
-        # loop below, not those made through calls (_draw, _move, fetch_add), and may
-        # move a read that directly follows the loop in the same block to before it.
-        # Only a store to ``counters`` and the ``moving`` test follow it; keep array
-        # reads out of that block.
+        # Caveat: Numba's parfor pass does not see the writes made through calls (all
+        # of this loop's), and may move a read that directly follows the loop in the
+        # same block to before it.  Only a store to ``counters`` and the ``moving``
+        # test follow it; keep array reads out of that block.
         for w in prange(n_workers):
-            while True:
-                task = fetch_add(queue, 0, 1)
-                if task >= n_tasks:
-                    break
-                if draw_next:
-                    if task == 0:  # first, so that it overlaps with the evaluations
-                        _draw(rng, rnd[slot_next], reborn[slot_next], death_prob)
-                        continue
-                    task -= 1
-                if moving:
-                    _move(task, pos, vel, best_pos, best_err, gbest, rnd[k % 2], reborn[k % 2],
-                          inertia, c1, c2, lo, hi, v_max, ring)
-                err[task] = _error(pos[task], lam, data, penalty_mask, work[w])
+            take_tasks(queue, n_tasks, draw_next, slot_next, moving, k, swarm, settings, data,
+                        lam, penalty_mask, work[w])
         counters[2] = 1 if draw_next else 0
 
         if not moving:
