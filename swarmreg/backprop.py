@@ -237,11 +237,13 @@ def train_backprop(network, X, y, *, lam=0.0, rule="objective", lr=0.01, batch_s
     best_err = np.full(1, np.inf)
     buf = obj.scratch(1)[0]
     run = _backprop_kernel.Run(theta, vel, sq, prev, rng_words, counters, best_err)
-    grad = _backprop_kernel.Gradient(obj.X, obj.T, sizes, obj.units(), *obj.gradient_buffers())
+    grad = _backprop_kernel.Gradient(obj.X, obj.T, sizes, hidden, output, LOSS_CODES[loss],
+                                     *obj.gradient_buffers())
     steps_settings = _backprop_kernel.Settings(
         batch_size, shuffle, OPTIMIZERS[optimizer], (lr, momentum, beta1, beta2, eps), coupled,
         per_item, decoupled, shrink_mask, target, patience)
     error_pass = obj.error_pass()
+    # Through a pointer: a run compiles (or loads) only the epoch kernel it uses.
     epoch = pointer_for(_backprop_kernel.online_epoch if batch_size == 1 else
                         _backprop_kernel.batch_epoch, run, grad, steps_settings, np.arange(N), 0)
 

@@ -73,11 +73,6 @@ class Objective:
         return _kernels.ErrorPass.build(self.xb, self.tb, self.n_samples, sizes, hidden, output,
                                         LOSS_CODES[self.loss])
 
-    def units(self):
-        """The gradient's pieces for this network and loss (``_kernels.gradient.Units``)."""
-        _, hidden, output = self.network._codes
-        return _gradient_kernel.Units.build(hidden, output, LOSS_CODES[self.loss])
-
     def scratch(self, n_buffers):
         """``n_buffers`` scratch buffers for the error kernel (one per thread that may use one)."""
         return _kernels.scratch(n_buffers, self.network._codes[0], self.block)
@@ -98,11 +93,11 @@ class Objective:
         ``∇E = (1/N) Σ_i ∂loss_i/∂θ + 2λ·mask⊙θ``.  The value is summed item by item,
         so it may differ from ``terms`` in the last bits.
         """
-        sizes = self.network._codes[0]
         acts, deltas, grad = self.gradient_buffers()
+        sizes, hidden, output = self.network._codes
         data = _gradient_kernel.batch_gradient(
-            theta, self.X, self.T, np.arange(self.n_samples), 0, self.n_samples, sizes,
-            self.units(), acts, deltas, grad)
+            theta, self.X, self.T, np.arange(self.n_samples), 0, self.n_samples, sizes, hidden,
+            output, LOSS_CODES[self.loss], acts, deltas, grad)
         if self.lam == 0.0:
             return data, grad
         masked = self.penalty_mask * theta

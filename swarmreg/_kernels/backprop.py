@@ -39,14 +39,14 @@ import numpy as np
 
 from . import pcg64
 from .error import evaluate, penalty
-from .gradient import _item_forward, batch_gradient, hidden_deltas, last_layer_offsets
-from .jit import inline, kernel
+from .gradient import _item_forward, _output_delta, batch_gradient, hidden_deltas, last_layer_offsets
+from .jit import kernel, llvm_inline
 
 RAN_OUT, HIT_TARGET, STALLED, DIVERGED = 0, 1, 2, 3
 SGD, ADAM = 0, 1
 
 
-@inline
+@llvm_inline
 def _update_entry(theta, vel, sq, k, g, optimizer, hyper, scale, coupled, decoupled, shrink_mask):
     """Update ``θ[k]``, whose data gradient is ``g``, by the step of the module docstring.
 
@@ -69,7 +69,7 @@ def _update_entry(theta, vel, sq, k, g, optimizer, hyper, scale, coupled, decoup
         theta[k] = w * (1.0 - decoupled * shrink_mask[k]) - step_size * (m / (math.sqrt(q) / bc2_sqrt + eps))
 
 
-@inline
+@llvm_inline
 def adam_scale(hyper, t):
     """``(η / (1 − β1^t), √(1 − β2^t))`` for update number ``t`` ≥ 1 (torch's
     ``step_size`` and ``bias_correction2_sqrt``)."""
@@ -77,7 +77,7 @@ def adam_scale(hyper, t):
     return lr / (1.0 - beta1 ** float(t)), math.sqrt(1.0 - beta2 ** float(t))
 
 
-@inline
+@llvm_inline
 def _update_row(theta, vel, sq, k0, n, ai, deltas, d0, optimizer, hyper, scale, coupled,
                 decoupled, shrink_mask):
     """Update ``θ[k0 : k0 + n]``, whose gradient is ``g_j = ai·deltas[d0 + j]``, by the
@@ -87,9 +87,9 @@ def _update_row(theta, vel, sq, k0, n, ai, deltas, d0, optimizer, hyper, scale, 
                       coupled, decoupled, shrink_mask)
 
 
-@inline
-def online_step(theta, vel, sq, X, T, item, sizes, units, acts, deltas, optimizer, hyper, scale,
-                coupled, decoupled, shrink_mask):
+@llvm_inline
+def online_step(theta, vel, sq, X, T, item, sizes, hidden, output, loss, acts, deltas,
+                optimizer, hyper, scale, coupled, decoupled, shrink_mask):
     """One online update (m = 1) on ``X[item]``, the gradient folded into the update.
 
     The same formulas as a batch of one item (module docstring), with
@@ -102,15 +102,15 @@ def online_step(theta, vel, sq, X, T, item, sizes, units, acts, deltas, optimize
     n_layers = sizes.shape[0] - 1
     n_out = sizes[n_layers]
     out0 = acts.shape[0] - n_out
-    _item_forward(theta, X, item, sizes, units, acts)
-    units.output_delta(T, item, out0, n_out, acts, deltas)
+    _item_forward(theta, X, item, sizes, hidden, acts)
+    _output_delta(T, item, out0, n_out, output, loss, acts, deltas)
     off, a0 = last_layer_offsets(sizes)
     for l in range(n_layers - 1, -1, -1):
         d_in = sizes[l]
         d_out = sizes[l + 1]
         prev = a0 - d_in  # activations (and deltas) of layer l − 1; unused for l = 0
         if l > 0:  # before this layer's weights change
-            hidden_deltas(theta, off, d_in, d_out, a0, prev, units, acts, deltas)
+            hidden_deltas(theta, off, d_in, d_out, a0, prev, hidden, acts, deltas)
         for i in range(d_in):
             ai = X[item, i] if l == 0 else acts[prev + i]
             _update_row(theta, vel, sq, off + i * d_out, d_out, ai, deltas, a0, optimizer,
@@ -135,12 +135,14 @@ class Run(NamedTuple):
 
 
 class Gradient(NamedTuple):
-    """What the gradient needs: the items sample-major and the network's pieces."""
+    """What the gradient needs: the items, sample-major, the network's codes and scratch."""
 
     X: np.ndarray  # (N, d) float64 items
     T: np.ndarray  # (N, K) float64 targets
     sizes: np.ndarray  # (n_layers + 1,) int64 layer widths
-    units: tuple  # gradient.Units
+    hidden: int  # activation codes (error.TANH, ...) and loss code (error.MSE, ...)
+    output: int
+    loss: int
     acts: np.ndarray  # scratch of gradient.batch_gradient
     deltas: np.ndarray
     grad: np.ndarray
@@ -166,7 +168,7 @@ def online_epoch(run, gradient, settings, order, t):
     """One epoch of online updates (m = 1) on the items in ``order``; returns the update
     number ``t`` after it (Adam's, counted over the whole run)."""
     theta, vel, sq = run.theta, run.vel, run.sq
-    X, T, sizes, units, acts, deltas, _ = gradient
+    X, T, sizes, hidden, output, loss, acts, deltas, _ = gradient
     optimizer, hyper, coupled, decoupled, shrink_mask = (
         settings.optimizer, settings.hyper, settings.coupled, settings.decoupled,
         settings.shrink_mask)
@@ -175,8 +177,8 @@ def online_epoch(run, gradient, settings, order, t):
         t += 1
         if optimizer == ADAM:
             scale = adam_scale(hyper, t)
-        online_step(theta, vel, sq, X, T, order[r], sizes, units, acts, deltas, optimizer, hyper,
-                    scale, coupled, decoupled, shrink_mask)
+        online_step(theta, vel, sq, X, T, order[r], sizes, hidden, output, loss, acts, deltas,
+                    optimizer, hyper, scale, coupled, decoupled, shrink_mask)
     return t
 
 
@@ -185,14 +187,15 @@ def batch_epoch(run, gradient, settings, order, t):
     """One epoch of updates on batches of ``settings.batch_size`` items in ``order`` (the
     last may be smaller); returns the update number ``t`` after it."""
     theta, vel, sq = run.theta, run.vel, run.sq
-    X, T, sizes, units, acts, deltas, grad = gradient
+    X, T, sizes, hidden, output, loss, acts, deltas, grad = gradient
     (batch_size, _, optimizer, hyper, coupled, coupled_per_item, decoupled, shrink_mask, _,
      _) = settings
     N = X.shape[0]
     scale = (hyper[0], 1.0)  # SGD never reads it
     for start in range(0, N, batch_size):
         m = min(batch_size, N - start)
-        batch_gradient(theta, X, T, order, start, m, sizes, units, acts, deltas, grad)
+        batch_gradient(theta, X, T, order, start, m, sizes, hidden, output, loss, acts, deltas,
+                       grad)
         a = coupled / m if coupled_per_item else coupled
         t += 1
         if optimizer == ADAM:

@@ -24,7 +24,7 @@ import math
 
 import numpy as np
 
-from .jit import inline, kernel
+from .jit import inline, kernel, llvm_inline
 
 
 _INV_LN2 = 1.4426950408889634
@@ -133,14 +133,14 @@ def _pow2(kf):
     return np.int64((np.float64(kf + _SHIFT).view(np.int64) << 52) + _ONE_BITS).view(np.float64)
 
 
-@inline
+@llvm_inline
 def exp_scalar(x):
     """``exp(x)``: the operations of ``exp_rows`` on one number (same bits, NaN stays NaN)."""
     k1, k2, red = _exp_split(x)
     return (1.0 + _expm1_poly(red)) * _pow2(k1) * _pow2(k2)
 
 
-@inline
+@llvm_inline
 def tanh_scalar(x):
     """``tanh(x)``: the operations of ``tanh_rows`` on one number (same bits; ±0 and NaN kept)."""
     y = -2.0 * abs(x)

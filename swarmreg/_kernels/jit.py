@@ -37,8 +37,16 @@ def inline(func):
 
 
 def llvm_inline(func):
-    """``@llvm_inline``: a helper compiled once per signature and inlined by LLVM."""
-    return njit(forceinline=True, **JIT)(func)
+    """``@llvm_inline``: a helper compiled once per signature, which LLVM inlines into each
+    caller.  Without reference counting (``_nrt=False``): a per-item helper would
+    otherwise increment and decrement the count of every array it takes at every call
+    (atomic operations that LLVM cannot remove), so it must never allocate an array.
+
+    Numba's own ``inline="always"`` instead copies the helper's IR into each caller,
+    running its untyped passes again at every call site (nested helpers included), which
+    is what made the back-prop kernels slow to compile.
+    """
+    return njit(forceinline=True, _nrt=False, **JIT)(func)
 
 
 #: Array types of kernel signatures (C-contiguous float64 / int64).
