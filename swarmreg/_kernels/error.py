@@ -76,7 +76,7 @@ def scratch(n_buffers, sizes, block):
     return np.empty((n_buffers, 2 * int(max(sizes[1:])) + 3, block))
 
 
-@kernel
+@inline
 def _affine(src, s0, d_in, theta, off, d_out, dst, t0, nb):
     """``dst[t0 + j, :nb] = b_j + Σ_i W[i, j] · src[s0 + i, :nb]`` for the layer at ``off``.
 

@@ -80,7 +80,7 @@ def _exp_split(x):
     return k1, k2, red
 
 
-@kernel
+@inline
 def exp_rows(buf, bits, r0, nr, n, t1, t2):
     """``buf[r0:r0+nr, :n] = exp(buf[r0:r0+nr, :n])``, using rows ``t1``, ``t2`` as scratch.
 
@@ -102,7 +102,7 @@ def exp_rows(buf, bits, r0, nr, n, t1, t2):
             buf[r, s] = buf[r, s] * buf[t1, s] * buf[t2, s]
 
 
-@kernel
+@inline
 def tanh_rows(buf, bits, r0, nr, n, t1, t2):
     """``buf[r0:r0+nr, :n] = tanh(...)`` in place; rows ``t1``, ``t2`` are scratch (NaN stays NaN).
 

@@ -71,7 +71,7 @@ def _error(theta, lam, data, penalty_mask, buf):
     return e if math.isfinite(e) else np.inf
 
 
-@kernel
+@inline
 def _draw(rng, rnd, reborn, death_prob):
     """One iteration's random numbers from the PCG64 state ``rng`` (``pcg64``).
 
@@ -90,7 +90,7 @@ def _draw(rng, rnd, reborn, death_prob):
                 rnd[i, 2, j] = next_double(rng)
 
 
-@kernel
+@inline
 def _move(i, pos, vel, best_pos, best_err, gbest, rnd, reborn, inertia, c1, c2, lo, hi, v_max,
           ring):
     """Move particle ``i`` with this iteration's draws ``rnd`` (see ``pso_iterate``)."""
@@ -216,7 +216,7 @@ def pso_iterate(swarm, settings, data, lam, penalty_mask, work, history, initial
         # test follow it; keep array reads out of that block.
         for w in prange(n_workers):
             take_tasks(queue, n_tasks, draw_next, slot_next, moving, k, swarm, settings, data,
-                        lam, penalty_mask, work[w])
+                       lam, penalty_mask, work[w])
         counters[2] = 1 if draw_next else 0
 
         if not moving:
