@@ -40,8 +40,7 @@ its threads or loads its first compiled function.  Imported first by ``swarmreg`
    code import it themselves when they are compiled.
 
 3. **Saying so while kernels compile.**  A first call after installing compiles
-   for tens of seconds (tests and ``startup.py`` measure it), and nothing else
-   would say so.  A Numba event listener writes one line to stderr when the first
+   for seconds (``startup.py`` measures it), and nothing else would say so.  A Numba event listener writes one line to stderr when the first
    swarmreg kernel starts compiling in this process.  Numba sends that event only
    when it compiles, never when it loads a kernel from its cache, so a cached run
    prints nothing.
@@ -52,18 +51,17 @@ import sys
 
 from numba.core import event
 
-#: Seconds the first call of an entry point compiles for from an empty cache on 2
-#: cores (experiments/benchmarks/startup.py: train_pso 14–26 s, train_backprop
-#: 10–29 s; regularized_error about 5 s), by kernel name; update when they change.
-COMPILE_SECONDS = {"pso_iterate": 20, "backprop_epochs": 20}
-#: Estimate for any other kernel.
-OTHER_COMPILE_SECONDS = 5
+#: Seconds that a first call compiles for, at most, from an empty cache on 2 cores: the
+#: slowest of the entry points (experiments/benchmarks/startup.py measures train_pso
+#: and train_backprop; update when they change).  A later first use of another
+#: activation, loss or optimizer compiles only its own pieces, in well under that.
+COMPILE_SECONDS = 7
 
 
-def compile_message(kernel_name):
-    """The line written to stderr when the kernel ``kernel_name`` starts compiling."""
-    seconds = COMPILE_SECONDS.get(kernel_name, OTHER_COMPILE_SECONDS)
-    return f"swarmreg: compiling kernels for first use, about {seconds} s, once per install"
+def compile_message():
+    """The line written to stderr when swarmreg's kernels start compiling."""
+    return (f"swarmreg: compiling kernels for first use (up to about {COMPILE_SECONDS} s; "
+            "cached for later runs)")
 
 
 #: Settings of how OpenMP threads wait: swarmreg makes none when the user made one.
@@ -120,11 +118,7 @@ def skip_blas_check():
 
 
 class _CompileNotice(event.Listener):
-    """Write ``compile_message`` to stderr once, when a swarmreg kernel starts compiling.
-
-    Nested compilations (a kernel's callees) start after their caller's: the first
-    event names the entry point that was called.
-    """
+    """Write ``compile_message`` to stderr once, when a swarmreg kernel starts compiling."""
 
     def __init__(self):
         self.said = False
@@ -136,7 +130,7 @@ class _CompileNotice(event.Listener):
         module = getattr(func, "__module__", None) or ""
         if module.split(".")[0] == "swarmreg":
             self.said = True
-            print(compile_message(func.__name__), file=sys.stderr, flush=True)
+            print(compile_message(), file=sys.stderr, flush=True)
 
     def on_end(self, ev):
         pass

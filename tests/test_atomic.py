@@ -3,7 +3,7 @@
 import numpy as np
 from numba import njit, prange
 
-from swarmreg._atomic import fetch_add
+from swarmreg._kernels.atomic import fetch_add
 
 
 @njit(parallel=True)

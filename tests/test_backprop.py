@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 
 import swarmreg as sr
-from swarmreg._backprop_kernel import SGD, online_step
-from swarmreg._gradient_kernel import batch_gradient
+from swarmreg._kernels.backprop import SGD, online_step
+from swarmreg._kernels.gradient import batch_gradient
 from swarmreg.error import LOSS_CODES, Objective
 
 import naive

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from numba import njit
 
-from swarmreg._fastmath import exp_rows, exp_scalar, tanh_rows, tanh_scalar
+from swarmreg._kernels.fastmath import exp_rows, exp_scalar, tanh_rows, tanh_scalar
 
 
 def apply(f, x):

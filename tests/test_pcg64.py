@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from numba import njit
 
-from swarmreg._random import next_double, shuffle, state_words
+from swarmreg._kernels.pcg64 import next_double, shuffle, state_words
 
 
 @njit
