@@ -8,9 +8,8 @@ import warnings
 
 import numpy as np
 
-from ._kernels import backprop as _backprop_kernel
+from ._kernels import backprop as backprop_kernels
 from ._loop import History, bar_opener, check_seed, drive, non_finite_run
-from ._kernels.jit import pointer_for
 from ._kernels.pcg64 import state_words
 from ._validation import check_bool, check_choice, check_int, check_memory, check_real, check_theta
 from .error import LOSS_CODES, Objective
@@ -20,11 +19,11 @@ from .result import summarize
 __all__ = ["train_backprop", "RULES", "OPTIMIZERS"]
 
 #: The optimizers, by the kernel's integer code.
-OPTIMIZERS = {"sgd": _backprop_kernel.SGD, "adam": _backprop_kernel.ADAM}
+OPTIMIZERS = {"sgd": backprop_kernels.SGD, "adam": backprop_kernels.ADAM}
 
 #: The L2 rules, as (coupled shrink, divided by the batch's m?, decoupled shrink) per
 #: unit of λ: ``g ← g + a·w`` before the optimizer's step, ``w ← w − d·w`` outside it
-#: (see ``_backprop_kernel``).
+#: (see ``_kernels.backprop``).
 RULES = {
     "none": (0.0, False, 0.0),  # w ← w − η·g
     "objective": (2.0, False, 0.0),  # w ← w − η·(g + 2λ·w): gradient of E
@@ -35,10 +34,10 @@ RULES = {
 }
 
 _STOP_REASONS = {
-    _backprop_kernel.RAN_OUT: "max_iter",
-    _backprop_kernel.HIT_TARGET: "target_error",
-    _backprop_kernel.STALLED: "patience",
-    _backprop_kernel.DIVERGED: "diverged",
+    backprop_kernels.RAN_OUT: "max_iter",
+    backprop_kernels.HIT_TARGET: "target_error",
+    backprop_kernels.STALLED: "patience",
+    backprop_kernels.DIVERGED: "diverged",
 }
 
 
@@ -236,20 +235,18 @@ def train_backprop(network, X, y, *, lam=0.0, rule="objective", lr=0.01, batch_s
     counters = np.zeros(2, dtype=np.int64)
     best_err = np.full(1, np.inf)
     buf = obj.scratch(1)[0]
-    run = _backprop_kernel.Run(theta, vel, sq, prev, rng_words, counters, best_err)
-    grad = _backprop_kernel.Gradient(obj.X, obj.T, sizes, hidden, output, LOSS_CODES[loss],
+    run = backprop_kernels.Run(theta, vel, sq, prev, rng_words, counters, best_err)
+    grad = backprop_kernels.Gradient(obj.X, obj.T, sizes, hidden, output, LOSS_CODES[loss],
                                      *obj.gradient_buffers())
-    steps_settings = _backprop_kernel.Settings(
+    steps_settings = backprop_kernels.Settings(
         batch_size, shuffle, OPTIMIZERS[optimizer], (lr, momentum, beta1, beta2, eps), coupled,
         per_item, decoupled, shrink_mask, target, patience)
     error_pass = obj.error_pass()
-    # Through a pointer: a run compiles (or loads) only the epoch kernel it uses.
-    epoch = pointer_for(_backprop_kernel.online_epoch if batch_size == 1 else
-                        _backprop_kernel.batch_epoch, run, grad, steps_settings, np.arange(N), 0)
+    epoch = backprop_kernels.epoch_pointer(batch_size == 1, run, grad, steps_settings)
 
     def iterate(steps):
         hist = history.reserve(int(counters[0]) + steps + 1)
-        return _backprop_kernel.backprop_epochs(run, grad, steps_settings, error_pass, obj.lam,
+        return backprop_kernels.backprop_epochs(run, grad, steps_settings, error_pass, obj.lam,
                                                 obj.penalty_mask, buf, hist, steps, epoch)
 
     iterate(0)  # compile (or load from the cache) before the clock starts
@@ -257,7 +254,7 @@ def train_backprop(network, X, y, *, lam=0.0, rule="objective", lr=0.01, batch_s
     with np.errstate(over="ignore", invalid="ignore"):  # a non-finite start is reported below
         data, pen = obj.terms(theta.reshape(1, -1))
         history.array[0] = best_err[0] = data[0] + obj.penalty_term(pen)[0]
-    code = _backprop_kernel.HIT_TARGET if history.array[0] <= target else _backprop_kernel.RAN_OUT
+    code = backprop_kernels.HIT_TARGET if history.array[0] <= target else backprop_kernels.RAN_OUT
     stop_reason = drive(iterate, epochs, counters, code, _STOP_REASONS, callback=callback,
                         report=lambda: (float(history.array[counters[0]]), theta.copy()),
                         open_bar=open_bar)

@@ -9,14 +9,14 @@ from dataclasses import dataclass, replace
 import numba
 import numpy as np
 
-from ._kernels import error as _kernels
-from ._kernels import gradient as _gradient_kernel
+from ._kernels import error as error_kernels
+from ._kernels import gradient as gradient_kernels
 from ._validation import (as_float_matrix, check_bool, check_lam, check_loss, check_theta,
                           encode_targets)
 
 __all__ = ["regularized_error", "gradient", "Objective"]
 
-LOSS_CODES = {"mse": _kernels.MSE, "cross_entropy": _kernels.CROSS_ENTROPY}
+LOSS_CODES = {"mse": error_kernels.MSE, "cross_entropy": error_kernels.CROSS_ENTROPY}
 
 
 @dataclass(frozen=True, eq=False)
@@ -51,8 +51,8 @@ class Objective:
         include_biases = check_bool(include_biases, "include_biases")
         X = as_float_matrix(X, "X", n_cols=network.n_inputs)
         T = encode_targets(network, y, X.shape[0])
-        xb, block, n = _kernels.to_blocks(X)
-        tb, _, _ = _kernels.to_blocks(T, block)
+        xb, block, n = error_kernels.to_blocks(X)
+        tb, _, _ = error_kernels.to_blocks(T, block)
         mask = np.ones(network.n_params) if include_biases else network.weight_mask.astype(np.float64)
         return cls(network, lam, loss, include_biases, n, X, T, xb, tb, mask)
 
@@ -70,12 +70,12 @@ class Objective:
         """The data error as the kernels take it (``_kernels.error.ErrorPass``); its
         pieces are compiled, or loaded from the cache, on the first call."""
         sizes, hidden, output = self.network._codes
-        return _kernels.ErrorPass.build(self.xb, self.tb, self.n_samples, sizes, hidden, output,
-                                        LOSS_CODES[self.loss])
+        return error_kernels.ErrorPass.build(self.xb, self.tb, self.n_samples, sizes, hidden,
+                                             output, LOSS_CODES[self.loss])
 
     def scratch(self, n_buffers):
         """``n_buffers`` scratch buffers for the error kernel (one per thread that may use one)."""
-        return _kernels.scratch(n_buffers, self.network._codes[0], self.block)
+        return error_kernels.scratch(n_buffers, self.network._codes[0], self.block)
 
     @property
     def scratch_size(self):
@@ -83,7 +83,7 @@ class Objective:
         return (2 * max(self.network.layers[1:]) + 3) * self.block
 
     def gradient_buffers(self):
-        """``(acts, deltas, grad)`` scratch for ``_gradient_kernel.batch_gradient``."""
+        """``(acts, deltas, grad)`` scratch for ``gradient_kernels.batch_gradient``."""
         width = int(sum(self.network.layers[1:]))
         return np.empty(width), np.empty(width), np.empty(self.network.n_params)
 
@@ -95,7 +95,7 @@ class Objective:
         """
         acts, deltas, grad = self.gradient_buffers()
         sizes, hidden, output = self.network._codes
-        data = _gradient_kernel.batch_gradient(
+        data = gradient_kernels.batch_gradient(
             theta, self.X, self.T, np.arange(self.n_samples), 0, self.n_samples, sizes, hidden,
             output, LOSS_CODES[self.loss], acts, deltas, grad)
         if self.lam == 0.0:
@@ -112,13 +112,12 @@ class Objective:
         """Data error ``D`` and penalty sum ``P`` of each row of a validated (P, n_params) stack."""
         if thetas.shape[0] == 1:  # the serial kernels: cheaper to load than the parallel one
             theta = thetas[0]
-            d = self.error_pass()
-            data = _kernels.data_error(theta, *d[:-1], self.scratch(1)[0])
-            return np.array([data]), np.array([_kernels.penalty(theta, self.penalty_mask)])
+            data = self.error_pass().value(theta, self.scratch(1)[0])
+            return np.array([data]), np.array([error_kernels.penalty(theta, self.penalty_mask)])
         data = np.empty(thetas.shape[0])
         pen = np.empty(thetas.shape[0])
-        _kernels.swarm_error(thetas, self.error_pass(), self.penalty_mask,
-                             self.scratch(numba.config.NUMBA_NUM_THREADS), data, pen)
+        error_kernels.swarm_error(thetas, self.error_pass(), self.penalty_mask,
+                                  self.scratch(numba.config.NUMBA_NUM_THREADS), data, pen)
         return data, pen
 
 

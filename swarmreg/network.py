@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._kernels import error as _kernels
+from ._kernels import error as error_kernels
 from ._validation import as_float_matrix, check_memory, check_theta
 
 __all__ = ["Network", "HIDDEN_ACTIVATIONS", "OUTPUT_ACTIVATIONS"]
 
 #: Hidden activation name -> integer code understood by the jitted kernels.
-HIDDEN_ACTIVATIONS = {"tanh": _kernels.TANH, "relu": _kernels.RELU, "logistic": _kernels.LOGISTIC}
+HIDDEN_ACTIVATIONS = {"tanh": error_kernels.TANH, "relu": error_kernels.RELU, "logistic": error_kernels.LOGISTIC}
 #: Output activation name -> integer code understood by the jitted kernels.
 OUTPUT_ACTIVATIONS = {
-    "softmax": _kernels.SOFTMAX,
-    "identity": _kernels.IDENTITY,
-    "logistic": _kernels.LOGISTIC,
+    "softmax": error_kernels.SOFTMAX,
+    "identity": error_kernels.IDENTITY,
+    "logistic": error_kernels.LOGISTIC,
 }
 
 
@@ -236,11 +236,11 @@ class Network:
         """
         theta = check_theta(self, theta, allow_stack=False)
         X = as_float_matrix(X, "X", n_cols=self.n_inputs)
-        xb, _, _ = _kernels.to_blocks(X)
+        xb, _, _ = error_kernels.to_blocks(X)
         sizes, hidden, output = self._codes
         out = np.empty((X.shape[0], self.n_outputs))
-        activate = _kernels.pointer(_kernels.ACTIVATIONS[hidden], _kernels.ACTIVATION_SIG)
-        _kernels.forward(theta, xb, X.shape[0], sizes, activate, output, out)
+        activate = error_kernels.pointer(error_kernels.ACTIVATIONS[hidden], error_kernels.ACTIVATION_SIG)
+        error_kernels.forward(theta, xb, X.shape[0], sizes, activate, output, out)
         return out
 
     def predict(self, theta, X):

@@ -6,9 +6,8 @@ from collections.abc import Sequence
 import numba
 import numpy as np
 
-from ._kernels import pso as _pso_kernel
+from ._kernels import pso as pso_kernels
 from ._loop import History, bar_opener, check_seed, drive, non_finite_run
-from ._kernels.jit import pointer_for
 from ._kernels.pcg64 import state_words
 from ._validation import check_bool, check_choice, check_int, check_memory, check_real
 from .error import Objective
@@ -18,9 +17,9 @@ __all__ = ["train_pso"]
 
 TOPOLOGIES = ("global", "ring")
 _STOP_REASONS = {
-    _pso_kernel.RAN_OUT: "max_iter",
-    _pso_kernel.HIT_TARGET: "target_error",
-    _pso_kernel.STALLED: "patience",
+    pso_kernels.RAN_OUT: "max_iter",
+    pso_kernels.HIT_TARGET: "target_error",
+    pso_kernels.STALLED: "patience",
 }
 
 
@@ -45,7 +44,7 @@ def train_pso(network, X, y, *, lam=0.0, loss="mse", include_biases=False, swarm
     PSO only ever evaluates the error, so ``lam`` is λ_E, the project's canonical
     λ (docs/design.md §2).  Each particle is one flat θ.  Iterations are synchronous:
     move every particle, evaluate every particle in parallel, then update personal
-    and global bests (see ``_pso_kernel.pso_iterate`` for the exact update).
+    and global bests (see ``_kernels.pso.pso_iterate`` for the exact update).
 
     Parameters
     ----------
@@ -150,25 +149,24 @@ def train_pso(network, X, y, *, lam=0.0, loss="mse", include_biases=False, swarm
     pos = lo + (hi - lo) * rng.random((P, n))
     vel = (2.0 * rng.random((P, n)) - 1.0) * (init_velocity * (hi - lo))
     counters = np.zeros(3, dtype=np.int64)
-    swarm = _pso_kernel.Swarm(
+    swarm = pso_kernels.Swarm(
         pos, vel, err=np.empty(P), best_pos=np.empty((P, n)), best_err=np.empty(P),
         gbest=np.empty(n), gbest_err=np.empty(1), counters=counters, rnd=np.empty((2, P, 3, n)),
         reborn=np.zeros((2, P), dtype=np.bool_),
         rng=state_words(rng))  # the kernel continues rng's stream
     gbest, gbest_err = swarm.gbest, swarm.gbest_err
     history = History(max_iter + 1)  # grown as the run goes: a target may end it early
-    settings = _pso_kernel.Settings(inertia, c1, c2, lo, hi, v_max, death_prob,
+    settings = pso_kernels.Settings(inertia, c1, c2, lo, hi, v_max, death_prob,
                                     topology == "ring", target, patience)
     data = obj.error_pass()
     work = obj.scratch(n_threads)
-    take_tasks = pointer_for(_pso_kernel.take_tasks, counters, P, True, 0, True, 0, swarm,
-                             settings, data, obj.lam, obj.penalty_mask, work[0])
+    take_tasks = pso_kernels.tasks_pointer(swarm, settings, data, obj.penalty_mask, work)
 
     def iterate(steps, initialize=False):
         # The kernel draws no random numbers beyond the history's last entry; those it did
         # not draw at the end of one call it draws at the start of the next: the same draws.
         hist = history.reserve(int(counters[0]) + steps + 1)
-        return _pso_kernel.pso_iterate(swarm, settings, data, obj.lam, obj.penalty_mask, work,
+        return pso_kernels.pso_iterate(swarm, settings, data, obj.lam, obj.penalty_mask, work,
                                        hist, initialize, steps, take_tasks)
 
     iterate(0)  # compile (or load from the cache) before the clock starts

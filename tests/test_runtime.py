@@ -164,8 +164,8 @@ def test_progress_bar_opens_after_the_kernels_are_loaded(trainer, monkeypatch):
 
     log = []
     monkeypatch.setattr(_loop, "_tqdm", lambda: _FakeBar(log))
-    module, name = ((sr.pso._pso_kernel, "pso_iterate") if trainer == "pso"
-                    else (sr.backprop._backprop_kernel, "backprop_epochs"))
+    module, name = ((sr.pso.pso_kernels, "pso_iterate") if trainer == "pso"
+                    else (sr.backprop.backprop_kernels, "backprop_epochs"))
     kernel = getattr(module, name)
 
     def logged(*args):

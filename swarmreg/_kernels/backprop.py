@@ -29,7 +29,10 @@ Online learning (m = 1) takes ``online_step``, which applies the same formulas
 entry by entry as soon as each gradient entry is known, without a gradient buffer;
 larger batches take ``batch_gradient`` and then update every entry.  Both go through
 ``_update_entry``, so the optimizer is one branch on an integer code, not a second
-copy of the loop.
+copy of the loop.  The two are separate epoch kernels (``online_epoch``,
+``batch_epoch``) that ``backprop_epochs`` calls through a pointer, so a run compiles
+only the one it uses; their per-item helpers are ``llvm_inline`` (compiled once, no
+reference counting), which compile several times faster than Numba-IR inlining.
 """
 
 import math
@@ -39,8 +42,9 @@ import numpy as np
 
 from . import pcg64
 from .error import evaluate, penalty
-from .gradient import _item_forward, _output_delta, batch_gradient, hidden_deltas, last_layer_offsets
-from .jit import kernel, llvm_inline
+from .gradient import (_item_forward, _output_delta, batch_gradient, hidden_deltas,
+                       last_layer_offsets)
+from .jit import kernel, llvm_inline, pointer_for
 
 RAN_OUT, HIT_TARGET, STALLED, DIVERGED = 0, 1, 2, 3
 SGD, ADAM = 0, 1
@@ -206,6 +210,14 @@ def batch_epoch(run, gradient, settings, order, t):
     return t
 
 
+def epoch_pointer(online, run, gradient, settings):
+    """``online_epoch`` (when ``online``) or ``batch_epoch`` compiled for a run's argument
+    types, as the ``Pointer`` that ``backprop_epochs`` calls: a run compiles (or loads)
+    only the one it uses."""
+    order = np.empty(gradient.X.shape[0], dtype=np.int64)
+    return pointer_for(online_epoch if online else batch_epoch, run, gradient, settings, order, 0)
+
+
 @kernel
 def backprop_epochs(run, gradient, settings, data, lam, penalty_mask, buf, history, n_epochs,
                     epoch):
@@ -228,6 +240,7 @@ def backprop_epochs(run, gradient, settings, data, lam, penalty_mask, buf, histo
     data : error.ErrorPass; lam, penalty_mask (n_params,); buf — what ``E(θ)`` needs
     history : (at least counters[0] + n_epochs + 1,) float64 — ``history[k]`` = E after epoch k
         (grown call by call by ``_loop.History``)
+    epoch : Pointer — ``online_epoch`` or ``batch_epoch`` (``epoch_pointer``)
 
     Returns
     -------

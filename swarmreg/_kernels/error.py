@@ -10,9 +10,15 @@ allocation, which lets LLVM vectorize it.  One particle's activations for a bloc
 live in a small scratch buffer ``buf`` of shape ``(2·maxw + 3, B)``:
 two ping-pong slabs of ``maxw`` rows (``maxw`` = widest non-input layer) followed
 by three rows of per-item scratch (running max and softmax sum, which double as
-the scratch of ``_fastmath`` while activations are computed, and the loss
-accumulator).  tanh and exp come from ``_fastmath``, whose loops vectorize; libm's
+the scratch of ``fastmath`` while activations are computed, and the loss
+accumulator).  tanh and exp come from ``fastmath``, whose loops vectorize; libm's
 would cost one call per element.
+
+Pieces.  The error pass ``data_error`` is generic: it receives the hidden layers'
+activation and the output's loss as ``Pointer``s to small kernels (``ACTIVATIONS``,
+``LOSSES``), and the trainers receive ``data_error`` itself as one (``ErrorPass``).
+Each piece is then compiled once, only when a network uses it, and none is compiled
+again inside each kernel that calls it (``jit``'s docstring says why that matters).
 
 Determinism.  Each particle is evaluated serially by one thread and every sum is
 taken in a fixed order, so an error value does not depend on the thread count.
@@ -351,7 +357,8 @@ def data_error(theta, xb, tb, n_samples, sizes, activate, accumulate, buf):
 class ErrorPass(NamedTuple):
     """The data error of one network on one data set, as the kernels receive it.
 
-    ``ErrorPass.build`` fills it; ``evaluate(data, theta, buf)`` computes it.
+    ``ErrorPass.build`` fills it; ``evaluate(data, theta, buf)`` computes it in a kernel,
+    ``value`` from Python.
     """
 
     xb: np.ndarray  # (n_blocks, n_inputs, block) feature-major blocks of X
@@ -368,6 +375,11 @@ class ErrorPass(NamedTuple):
         return cls(xb, tb, n_samples, sizes, pointer(ACTIVATIONS[hidden], ACTIVATION_SIG),
                    pointer(LOSSES[output, loss if output != IDENTITY else MSE], LOSS_SIG),
                    pointer(data_error, DATA_ERROR_SIG))
+
+    def value(self, theta, buf):
+        """``data_error`` of θ, called from Python (``buf``: one buffer of ``scratch``)."""
+        return data_error(theta, self.xb, self.tb, self.n_samples, self.sizes, self.activate,
+                          self.accumulate, buf)
 
 
 @inline

@@ -2,15 +2,17 @@
 
 Items are processed one at a time (sample-major), which is what online learning
 needs; they are read as ``X[item, k]`` rather than through row views, which would
-cost a reference-count update each.  Per item, ``acts`` holds the outputs of layers 1..L (the last layer's
-pre-activations, the logits) and ``deltas`` the matching ``∂loss_i/∂z``; both are
-flat buffers of length ``Σ_{l ≥ 1} d_l`` allocated once by the caller.
+cost a reference-count update each.  Per item, ``acts`` holds the outputs of layers
+1..L (the last layer's pre-activations, the logits) and ``deltas`` the matching
+``∂loss_i/∂z``; both are flat buffers of length ``Σ_{l ≥ 1} d_l`` allocated once by
+the caller.
 
-The per-item helpers are inlined into their callers (``batch_gradient`` and
-``_backprop_kernel.online_step``): on networks of a few units per layer a real
-call, with its reference-count updates of every array argument, costs more than
-the arithmetic.  tanh and exp are ``_fastmath``'s scalar versions (plain
-arithmetic, the same bits as the error kernels' row versions), not libm's.
+The per-item helpers are ``llvm_inline``: compiled once each, inlined by LLVM into
+their callers (``batch_gradient`` and ``backprop.online_step``), without reference
+counting.  On networks of a few units per layer a real call, with its
+reference-count updates of every array argument, would cost more than the
+arithmetic.  tanh and exp are ``fastmath``'s scalar versions (plain arithmetic, the
+same bits as the error kernels' row versions), not libm's.
 """
 
 import math

@@ -20,7 +20,7 @@ from numba import prange
 
 from .atomic import fetch_add
 from .error import evaluate, penalty
-from .jit import inline, kernel, parallel_kernel
+from .jit import inline, kernel, parallel_kernel, pointer_for
 from .pcg64 import next_double
 
 # Why a call returned.
@@ -144,6 +144,15 @@ def take_tasks(queue, n_tasks, draw_next, slot_next, moving, k, swarm, settings,
             _move(task, pos, vel, best_pos, best_err, gbest, rnd[k % 2], reborn[k % 2],
                   inertia, c1, c2, lo, hi, v_max, ring)
         err[task] = _error(pos[task], lam, data, penalty_mask, buf)
+
+
+def tasks_pointer(swarm, settings, data, penalty_mask, work):
+    """``take_tasks`` compiled for a run's argument types, as the ``Pointer`` that
+    ``pso_iterate`` calls: a ``prange`` body is typed and compiled again inside its
+    gufunc, a call through a pointer is not."""
+    queue = np.empty(1, dtype=np.int64)
+    return pointer_for(take_tasks, queue, 0, True, 0, True, 0, swarm, settings, data, 0.0,
+                       penalty_mask, work[0])
 
 
 @parallel_kernel
