@@ -40,12 +40,25 @@ its threads or loads its first compiled function.  Imported first by ``swarmreg`
    code import it themselves when they are compiled.
 
 3. **Saying so while kernels compile.**  A first call after installing compiles
-   for seconds (``startup.py`` measures it), and nothing else would say so.  A Numba event listener writes one line to stderr when the first
-   swarmreg kernel starts compiling in this process.  Numba sends that event only
-   when it compiles, never when it loads a kernel from its cache, so a cached run
-   prints nothing.
+   for seconds (``startup.py`` measures it), and nothing else would say so.  A Numba
+   event listener writes one line to stderr when the first swarmreg kernel starts
+   compiling in this process.  Numba sends that event only when it compiles, never
+   when it loads a kernel from its cache, so a cached run prints nothing.
+
+4. **A stale cache index is a cache miss, not an error.**  Numba unpickles a cache
+   index (``IndexDataCacheFile._load_index`` in ``numba/core/caching.py``) before it
+   checks the index's source stamp, and the index names the classes of the kernel's
+   signature: swarmreg's kernels take named tuples (``_kernels/pso.py``, ...).  Left
+   behind by an older swarmreg (``pip`` does not remove ``__pycache__/*.nbi``), an
+   index that names a class since renamed or removed would make the first call fail
+   with ``AttributeError: Can't get attribute ...``.  swarmreg makes any error while
+   reading an index count as an empty index, so the kernel is compiled and the index
+   rewritten.  Side effect: this applies to every Numba cache in the process, and the
+   error is logged (logger ``swarmreg``) instead of raised.
 """
 
+import functools
+import logging
 import os
 import sys
 
@@ -136,7 +149,30 @@ class _CompileNotice(event.Listener):
         pass
 
 
+def tolerate_stale_cache_indexes():
+    """Make an unreadable Numba cache index count as empty (item 4 above); idempotent."""
+    from numba.core import caching
+
+    load = caching.IndexDataCacheFile._load_index
+    if getattr(load, "swarmreg_tolerant", False):
+        return
+
+    @functools.wraps(load)
+    def tolerant_load(self):
+        try:
+            return load(self)
+        except Exception as exc:  # what unpickling a stale index raises varies
+            logging.getLogger("swarmreg").info(
+                "ignoring Numba cache index %s (%s: %s); recompiling",
+                getattr(self, "_index_path", "?"), type(exc).__name__, exc)
+            return {}
+
+    tolerant_load.swarmreg_tolerant = True
+    caching.IndexDataCacheFile._load_index = tolerant_load
+
+
 set_wait_policy()
 skip_blas_check()
+tolerate_stale_cache_indexes()
 compile_notice = _CompileNotice()
 event.register("numba:compile", compile_notice)

@@ -182,3 +182,41 @@ def test_progress_bar_opens_after_the_kernels_are_loaded(trainer, monkeypatch):
     assert log.count("bar opened") == 1
     assert log[0] == "kernel called"  # the warm-up call, which compiles or loads
     assert "kernel called" in log[log.index("bar opened"):]  # the training calls
+
+
+STALE_SOURCE = '''
+from typing import NamedTuple
+import numba
+class State(NamedTuple):
+    x: float
+@numba.njit(cache=True)
+def double(s):
+    return s.x * 2.0
+'''
+
+STALE_SCRIPT = """
+    import json, sys
+    sys.path.insert(0, {folder!r})
+    {imports}
+    import stale_kernel as m
+    cls = getattr(m, "State", None) or m.Renamed
+    print(json.dumps(m.double(cls(1.5))))
+    """
+
+
+def test_a_cache_index_naming_a_removed_class_is_recompiled_not_an_error(tmp_path):
+    # An older version's cache index names a class of the kernel's signature that a new
+    # version renamed; the kernel itself kept its name and line (and so its index file).
+    module = tmp_path / "stale_kernel.py"
+    module.write_text(STALE_SOURCE)
+    env = {"NUMBA_CACHE_DIR": str(tmp_path / "cache")}
+    fill = STALE_SCRIPT.format(folder=str(tmp_path), imports="")
+    assert run_python(fill, env)[0] == 3.0
+    module.write_text(STALE_SOURCE.replace("class State(", "class Renamed("))
+    plain = dict(os.environ, **env)
+    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(fill)], env=plain,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode != 0 and "Can't get attribute 'State'" in proc.stderr  # Numba alone
+    guarded = STALE_SCRIPT.format(folder=str(tmp_path), imports="import swarmreg")
+    assert run_python(guarded, env)[0] == 3.0
+    assert run_python(guarded, env)[0] == 3.0  # and the rewritten index loads
