@@ -46,6 +46,8 @@ def as_float_matrix(X, name="X", n_cols=None):
             f"{name} has {arr.shape[1]} columns but the network's input layer has {n_cols} units"
         )
     arr = np.ascontiguousarray(arr, dtype=np.float64)
+    if not arr.flags.writeable:  # Numba types a read-only array apart: every kernel would
+        arr = arr.copy()  # compile a second time for it
     _check_finite(arr, name)
     return arr
 

@@ -81,7 +81,7 @@ class Network:
         self._layers = tuple(sizes)
         self._hidden = hidden
         self._output = output
-        self._sizes = np.asarray(sizes, dtype=np.int64)
+        self._sizes = np.array(sizes, dtype=np.int64)  # a writeable copy, as the kernels are typed
         # offsets[l] is where W_l starts; W_l is followed by b_l.
         offsets = [0]
         for d_in, d_out in zip(sizes[:-1], sizes[1:]):
@@ -239,8 +239,10 @@ class Network:
         xb, _, _ = error_kernels.to_blocks(X)
         sizes, hidden, output = self._codes
         out = np.empty((X.shape[0], self.n_outputs))
-        activate = error_kernels.pointer(error_kernels.ACTIVATIONS[hidden], error_kernels.ACTIVATION_SIG)
-        error_kernels.forward(theta, xb, X.shape[0], sizes, activate, output, out)
+        activate = error_kernels.pointer(error_kernels.ACTIVATIONS[hidden],
+                                         error_kernels.ACTIVATION_SIG)
+        buf = error_kernels.scratch(1, sizes, xb.shape[2])[0]
+        error_kernels.forward(theta, xb, X.shape[0], sizes, activate, output, buf, out)
         return out
 
     def predict(self, theta, X):

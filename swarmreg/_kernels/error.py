@@ -409,34 +409,45 @@ def swarm_error(thetas, data, penalty_mask, work, data_out, penalty_out):
         penalty_out[p] = penalty(thetas[p], penalty_mask)
 
 
-@parallel_kernel
-def forward(theta, xb, n_samples, sizes, activate, output, out):
-    """Network outputs into ``out`` of shape (n_samples, n_outputs), blocks in parallel."""
+@kernel
+def forward(theta, xb, n_samples, sizes, activate, output, buf, out):
+    """Network outputs into ``out`` of shape (n_samples, n_outputs), block by block, with
+    one scratch buffer ``buf`` (``scratch``).
+
+    Serial: as a parallel kernel it took 6 s to compile (Numba types and compiles a
+    ``prange`` body again inside its gufunc), and a prediction is a single forward pass
+    (Iris: microseconds; a million items of a 4-7-3 network: tens of milliseconds).
+    """
     block = xb.shape[2]
     n_out = sizes[sizes.shape[0] - 1]
-    rows = 2 * np.max(sizes[1:]) + 3
-    for blk in prange(xb.shape[0]):
-        buf = np.empty((rows, block))
-        bits = buf.view(np.int64)
+    bits = buf.view(np.int64)
+    for blk in range(xb.shape[0]):
         nb = min(block, n_samples - blk * block)
         z0 = _logits(theta, sizes, activate, xb[blk], buf, bits, nb)
-        if output == SOFTMAX:
-            for s in range(nb):
-                m = buf[z0, s]
-                for k in range(1, n_out):
-                    m = max(m, buf[z0 + k, s])
-                total = 0.0
-                for k in range(n_out):
-                    e = math.exp(buf[z0 + k, s] - m)
-                    out[blk * block + s, k] = e
-                    total += e
-                for k in range(n_out):
-                    out[blk * block + s, k] /= total
-        elif output == IDENTITY:
-            for s in range(nb):
-                for k in range(n_out):
-                    out[blk * block + s, k] = buf[z0 + k, s]
-        else:
-            for s in range(nb):
-                for k in range(n_out):
-                    out[blk * block + s, k] = 1.0 / (1.0 + math.exp(-buf[z0 + k, s]))
+        _output(buf, z0, n_out, nb, output, out, blk * block)
+
+
+@inline
+def _output(buf, z0, n_out, nb, output, out, row0):
+    """The output activation of a block's logits ``buf[z0 : z0 + n_out, :nb]`` into
+    ``out[row0 : row0 + nb]``."""
+    if output == SOFTMAX:
+        for s in range(nb):
+            m = buf[z0, s]
+            for k in range(1, n_out):
+                m = max(m, buf[z0 + k, s])
+            total = 0.0
+            for k in range(n_out):
+                e = math.exp(buf[z0 + k, s] - m)
+                out[row0 + s, k] = e
+                total += e
+            for k in range(n_out):
+                out[row0 + s, k] /= total
+    elif output == IDENTITY:
+        for s in range(nb):
+            for k in range(n_out):
+                out[row0 + s, k] = buf[z0 + k, s]
+    else:
+        for s in range(nb):
+            for k in range(n_out):
+                out[row0 + s, k] = 1.0 / (1.0 + math.exp(-buf[z0 + k, s]))
