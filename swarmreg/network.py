@@ -147,6 +147,11 @@ class Network:
     def __hash__(self):
         return hash((self._layers, self._hidden, self._output))
 
+    def __reduce__(self):
+        # Rebuilt from its description: the arrays come back as fresh, writeable copies
+        # (joblib may unpickle arrays as read-only memory maps, which Numba types apart).
+        return Network, (self._layers, self._hidden, self._output)
+
     # -- kernel arguments (used by the trainers) ------------------------------------
     @property
     def _codes(self):

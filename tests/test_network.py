@@ -107,3 +107,15 @@ def test_forward_rejects_bad_inputs():
         net.forward(np.zeros(14), np.zeros((5, 4)))
     with pytest.raises(ValueError, match="theta must be finite"):
         net.forward(np.full(15, np.nan), np.zeros((5, 4)))
+
+
+def test_a_pickled_network_comes_back_equal_with_writeable_arrays():
+    # joblib (scikit-learn's parallel search) may unpickle arrays as read-only memory maps;
+    # Numba would compile every kernel a second time for a read-only array.
+    import pickle
+
+    net = sr.Network([4, 6, 3], hidden="relu", output="logistic")
+    back = pickle.loads(pickle.dumps(net))
+    assert back == net and back.n_params == net.n_params
+    assert back._codes[0].flags.writeable
+    np.testing.assert_array_equal(back.weight_mask, net.weight_mask)
