@@ -44,7 +44,7 @@ from . import pcg64
 from .error import evaluate, penalty
 from .gradient import (_item_forward, _output_delta, batch_gradient, hidden_deltas,
                        last_layer_offsets)
-from .jit import kernel, llvm_inline, pointer_for
+from .jit import kernel, llvm_inline, piece, pointer_for
 
 RAN_OUT, HIT_TARGET, STALLED, DIVERGED = 0, 1, 2, 3
 SGD, ADAM = 0, 1
@@ -167,7 +167,7 @@ class Settings(NamedTuple):
     patience: int
 
 
-@kernel
+@piece
 def online_epoch(run, gradient, settings, order, t):
     """One epoch of online updates (m = 1) on the items in ``order``; returns the update
     number ``t`` after it (Adam's, counted over the whole run)."""
@@ -186,7 +186,7 @@ def online_epoch(run, gradient, settings, order, t):
     return t
 
 
-@kernel
+@piece
 def batch_epoch(run, gradient, settings, order, t):
     """One epoch of updates on batches of ``settings.batch_size`` items in ``order`` (the
     last may be smaller); returns the update number ``t`` after it."""

@@ -31,7 +31,8 @@ import numpy as np
 from numba import get_thread_id, prange, types
 
 from .fastmath import exp_rows, tanh_rows
-from .jit import F1, F2, F3, I1, I2, Pointer, function_type, inline, kernel, parallel_kernel, pointer
+from .jit import (F1, F2, F3, I1, I2, Pointer, function_type, inline, kernel, parallel_kernel,
+                  piece, pointer)
 
 # Activation codes shared with network.py (logistic is both a hidden and an output code).
 TANH, RELU, LOGISTIC = 0, 1, 2
@@ -156,13 +157,13 @@ def _affine(src, s0, d_in, theta, off, d_out, dst, t0, nb):
 ACTIVATION_SIG = types.void(F2, I2, types.int64, types.int64, types.int64)
 
 
-@kernel
+@piece
 def tanh_layer(buf, bits, r0, d, nb):
     """``tanh`` in place on rows ``r0 : r0 + d``."""
     tanh_rows(buf, bits, r0, d, nb, buf.shape[0] - 3, buf.shape[0] - 2)
 
 
-@kernel
+@piece
 def relu_layer(buf, bits, r0, d, nb):
     """``max(z, 0)`` in place on rows ``r0 : r0 + d``."""
     for j in range(r0, r0 + d):
@@ -182,7 +183,7 @@ def _logistic_rows(buf, bits, r0, d, nb):
             buf[j, s] = 1.0 / (1.0 + buf[j, s])
 
 
-@kernel
+@piece
 def logistic_layer(buf, bits, r0, d, nb):
     """``1 / (1 + exp(−z))`` in place on rows ``r0 : r0 + d``."""
     _logistic_rows(buf, bits, r0, d, nb)
@@ -225,7 +226,7 @@ def _add_squared_errors(buf, z0, n_out, tblk, nb):
             buf[acc, s] += d * d
 
 
-@kernel
+@piece
 def softmax_mse(buf, bits, z0, n_out, tblk, nb):
     """Softmax outputs, squared error."""
     ssum = buf.shape[0] - 2
@@ -245,7 +246,7 @@ def softmax_mse(buf, bits, z0, n_out, tblk, nb):
             buf[acc, s] += d * d
 
 
-@kernel
+@piece
 def softmax_cross_entropy(buf, bits, z0, n_out, tblk, nb):
     """Softmax outputs, cross-entropy ``−Σ_k t_k (z_k − log Σ_j e^{z_j})``."""
     ssum = buf.shape[0] - 2
@@ -263,13 +264,13 @@ def softmax_cross_entropy(buf, bits, z0, n_out, tblk, nb):
             buf[acc, s] -= tblk[k, s] * (buf[z0 + k, s] - buf[ssum, s])
 
 
-@kernel
+@piece
 def identity_mse(buf, bits, z0, n_out, tblk, nb):
     """Identity outputs, squared error."""
     _add_squared_errors(buf, z0, n_out, tblk, nb)
 
 
-@kernel
+@piece
 def logistic_mse(buf, bits, z0, n_out, tblk, nb):
     """Logistic outputs, squared error."""
     _logistic_rows(buf, bits, z0, n_out, nb)
@@ -282,7 +283,7 @@ def _softplus(x):
     return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
 
 
-@kernel
+@piece
 def logistic_cross_entropy(buf, bits, z0, n_out, tblk, nb):
     """Logistic outputs, cross-entropy ``t·softplus(−z) + (1 − t)·softplus(z)``."""
     acc = buf.shape[0] - 1
@@ -331,7 +332,7 @@ DATA_ERROR_SIG = types.float64(F1, F3, F3, types.int64, I1, function_type(ACTIVA
                                function_type(LOSS_SIG), F2)
 
 
-@kernel
+@piece
 def data_error(theta, xb, tb, n_samples, sizes, activate, accumulate, buf):
     """Mean over items of the per-item data error.
 

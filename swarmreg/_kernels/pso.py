@@ -20,7 +20,7 @@ from numba import prange
 
 from .atomic import fetch_add
 from .error import evaluate, penalty
-from .jit import inline, kernel, parallel_kernel, pointer_for
+from .jit import inline, parallel_kernel, piece, pointer_for
 from .pcg64 import next_double
 
 # Why a call returned.
@@ -118,7 +118,7 @@ def _move(i, pos, vel, best_pos, best_err, gbest, rnd, reborn, inertia, c1, c2, 
             pos[i, j] = lo + width * rnd[i, 2, j]
 
 
-@kernel
+@piece
 def take_tasks(queue, n_tasks, draw_next, slot_next, moving, k, swarm, settings, data, lam,
                 penalty_mask, buf):
     """One worker's share of an iteration's region: take tasks until none is left.
