@@ -220,3 +220,31 @@ def test_a_cache_index_naming_a_removed_class_is_recompiled_not_an_error(tmp_pat
     guarded = STALE_SCRIPT.format(folder=str(tmp_path), imports="import swarmreg")
     assert run_python(guarded, env)[0] == 3.0
     assert run_python(guarded, env)[0] == 3.0  # and the rewritten index loads
+
+
+def test_a_session_compiles_each_kernel_for_one_signature_only():
+    # A literal argument (a constant 0), a read-only array or an array unpickled by joblib
+    # would make Numba compile a kernel a second time: seconds of a cold first run each.
+    out, _ = run_python("""
+        import json, pickle, numpy as np, numba, swarmreg as sr
+        from numba.core.registry import CPUDispatcher
+        from swarmreg import _kernels
+        from swarmreg._kernels import backprop, error, gradient, pso
+        X, _, y, _ = sr.datasets.iris(test_size=0.2, seed=0)
+        frozen = X.copy()
+        frozen.flags.writeable = False
+        fresh = sr.Network([4, 5, 3])
+        for net, X in [(fresh, X), (pickle.loads(pickle.dumps(fresh)), frozen)]:
+            res = sr.train_pso(net, X, y, lam=1e-3, swarm_size=6, max_iter=3, seed=0)
+            for batch_size in (1, 16):
+                sr.train_backprop(net, X, y, lam=1e-3, batch_size=batch_size, epochs=2, seed=0)
+            sr.train_lbfgs(net, X, y, lam=1e-3, max_iter=3, seed=0)
+            sr.regularized_error(net, res.theta, X, y, 0.1)
+            sr.regularized_error(net, np.stack([res.theta] * 3), X, y, 0.1)
+            net.predict(res.theta, X)
+        many = {f"{m.__name__}.{name}": len(d.signatures)
+                for m in (backprop, error, gradient, pso) for name, d in vars(m).items()
+                if isinstance(d, CPUDispatcher) and len(d.signatures) > 1}
+        print(json.dumps(many))
+        """)
+    assert out == {}

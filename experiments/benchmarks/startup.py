@@ -61,7 +61,7 @@ def run(cfg, notes):
     """
     if cfg.quick:
         # Each first-call run also reports its import time: no separate import runs.
-        note(notes, "--quick: cold first calls (empty Numba cache, compiling for tens of "
+        note(notes, "--quick: cold first calls (empty Numba cache, compiling for several "
                     "seconds each) are not measured; cached calls use the default cache.")
         imports = []
     else:
