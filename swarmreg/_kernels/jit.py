@@ -3,14 +3,14 @@ compiling it again.
 
 Options.  Every kernel is compiled with ``JIT``: cached on disk (Numba's cache, next
 to the source), NumPy's division semantics (no ZeroDivisionError check, so divisions
-vectorize) and no GIL.  ``kernel``, ``parallel_kernel`` and ``inline`` are the only
-decorators the kernel modules use.
+vectorize) and no GIL.  ``kernel``, ``piece``, ``parallel_kernel``, ``inline`` and
+``llvm_inline`` are the only decorators the kernel modules use.
 
 Function pointers.  When one jitted function calls another directly, Numba links the
 callee's optimized LLVM module into the caller's and optimizes the combined module
 again (``CPUCodeLibrary.finalize`` in ``numba/core/codegen.py``), so a function deep
 in the call tree is optimized once per level above it: most of a cold first call's
-compile time went there (docs/design.md §6).  A kernel that takes the callee as a
+compile time went there (docs/design.md §10).  A kernel that takes the callee as a
 first-class function argument (Numba's ``types.FunctionType``) calls it through its
 address instead: the callee is compiled once, for one signature, and is never linked
 into its callers.  ``pointer`` makes such an argument.  It costs one indirect call,
@@ -33,8 +33,9 @@ kernel = njit(**JIT)
 #: PSO iteration at 20 particles).  It must not allocate (Numba refuses to compile one that
 #: does).
 piece = njit(_nrt=False, **JIT)
-#: ``@parallel_kernel``: a kernel with ``prange`` loops.  Each one is a compilation of its
-#: own (Numba's parfor passes, about 1 s even for a trivial body): keep them few.
+#: ``@parallel_kernel``: a kernel with ``prange`` loops.  Numba compiles a gufunc for each
+#: loop as well (0.2 s for a trivial one, about 1 s with the PSO's arguments): keep them
+#: few, and their loop bodies a call.
 parallel_kernel = njit(parallel=True, **JIT)
 
 
