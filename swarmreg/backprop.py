@@ -10,6 +10,7 @@ import numpy as np
 
 from ._kernels import backprop as backprop_kernels
 from ._loop import History, bar_opener, check_seed, drive, non_finite_run
+from ._kernels.jit import compile_alongside
 from ._kernels.pcg64 import state_words
 from ._validation import check_bool, check_choice, check_int, check_memory, check_real, check_theta
 from .error import LOSS_CODES, Objective
@@ -241,15 +242,20 @@ def train_backprop(network, X, y, *, lam=0.0, rule="objective", lr=0.01, batch_s
     steps_settings = backprop_kernels.Settings(
         batch_size, shuffle, OPTIMIZERS[optimizer], (lr, momentum, beta1, beta2, eps), coupled,
         per_item, decoupled, shrink_mask, target, patience)
-    error_pass = obj.error_pass()
-    epoch = backprop_kernels.epoch_pointer(batch_size == 1, run, grad, steps_settings)
+    online = batch_size == 1
+    # The kernels compile (or load from the cache) before the clock starts; on a cold first
+    # call the epoch kernel compiles in a second process meanwhile.
+    with compile_alongside([backprop_kernels.epoch_job(online, run, grad, steps_settings)]):
+        error_pass = obj.error_pass()
+        backprop_kernels.prepare(run, grad, steps_settings, error_pass, obj.lam, obj.penalty_mask,
+                                 buf, history.array, online)
+    epoch = backprop_kernels.epoch_pointer(online, run, grad, steps_settings)
 
     def iterate(steps):
         hist = history.reserve(int(counters[0]) + steps + 1)
         return backprop_kernels.backprop_epochs(run, grad, steps_settings, error_pass, obj.lam,
                                                 obj.penalty_mask, buf, hist, steps, epoch)
 
-    iterate(0)  # compile (or load from the cache) before the clock starts
     start = time.perf_counter()
     with np.errstate(over="ignore", invalid="ignore"):  # a non-finite start is reported below
         data, pen = obj.terms(theta.reshape(1, -1))

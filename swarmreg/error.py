@@ -73,6 +73,17 @@ class Objective:
         return error_kernels.ErrorPass.build(self.xb, self.tb, self.n_samples, sizes, hidden,
                                              output, LOSS_CODES[self.loss])
 
+    def error_pass_jobs(self):
+        """``(kernel, signature)`` of what ``error_pass`` compiles (for ``compile_alongside``)."""
+        _, hidden, output = self.network._codes
+        return error_kernels.ErrorPass.jobs(hidden, output, LOSS_CODES[self.loss])
+
+    def unlinked_error_pass(self):
+        """``error_pass``'s Numba type without compiling its pieces (to compile the kernels
+        that take it meanwhile); never to run."""
+        return error_kernels.ErrorPass.unlinked(self.xb, self.tb, self.n_samples,
+                                                self.network._codes[0])
+
     def scratch(self, n_buffers):
         """``n_buffers`` scratch buffers for the error kernel (one per thread that may use one)."""
         return error_kernels.scratch(n_buffers, self.network._codes[0], self.block)

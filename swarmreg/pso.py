@@ -8,6 +8,7 @@ import numpy as np
 
 from ._kernels import pso as pso_kernels
 from ._loop import History, bar_opener, check_seed, drive, non_finite_run
+from ._kernels.jit import compile_alongside
 from ._kernels.pcg64 import state_words
 from ._validation import check_bool, check_choice, check_int, check_memory, check_real
 from .error import Objective
@@ -158,9 +159,13 @@ def train_pso(network, X, y, *, lam=0.0, loss="mse", include_biases=False, swarm
     history = History(max_iter + 1)  # grown as the run goes: a target may end it early
     settings = pso_kernels.Settings(inertia, c1, c2, lo, hi, v_max, death_prob,
                                     topology == "ring", target, patience)
-    data = obj.error_pass()
     work = obj.scratch(n_threads)
-    take_tasks = pso_kernels.tasks_pointer(swarm, settings, data, obj.penalty_mask, work)
+    # The kernels compile (or load from the cache) before the clock starts; on a cold first
+    # call the error pass compiles in a second process meanwhile.
+    with compile_alongside(obj.error_pass_jobs()):
+        take_tasks = pso_kernels.prepare(swarm, settings, obj.unlinked_error_pass(), obj.lam,
+                                         obj.penalty_mask, work, history.array)
+    data = obj.error_pass()
 
     def iterate(steps, initialize=False):
         # The kernel draws no random numbers beyond the history's last entry; those it did
@@ -169,7 +174,6 @@ def train_pso(network, X, y, *, lam=0.0, loss="mse", include_biases=False, swarm
         return pso_kernels.pso_iterate(swarm, settings, data, obj.lam, obj.penalty_mask, work,
                                        hist, initialize, steps, take_tasks)
 
-    iterate(0)  # compile (or load from the cache) before the clock starts
     start = time.perf_counter()
     code = iterate(0, initialize=True)
     stop_reason = drive(iterate, max_iter, counters, code, _STOP_REASONS, callback=callback,

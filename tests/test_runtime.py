@@ -172,6 +172,12 @@ def test_progress_bar_opens_after_the_kernels_are_loaded(trainer, monkeypatch):
         log.append("kernel called")
         return kernel(*args)
 
+    def compile_logged(signature):  # the trainers compile (or load) it before they call it
+        log.append("kernel compiled")
+        return kernel.compile(signature)
+
+    logged.compile = compile_logged
+
     monkeypatch.setattr(module, name, logged)
     X, _, y, _ = sr.datasets.iris(test_size=0.2, seed=0)
     net = sr.Network([4, 3, 3])
@@ -180,7 +186,8 @@ def test_progress_bar_opens_after_the_kernels_are_loaded(trainer, monkeypatch):
     else:
         sr.train_backprop(net, X, y, epochs=3, seed=0, progress=True)
     assert log.count("bar opened") == 1
-    assert log[0] == "kernel called"  # the warm-up call, which compiles or loads
+    assert log[0] == "kernel compiled"
+    assert "kernel compiled" not in log[1:]
     assert "kernel called" in log[log.index("bar opened"):]  # the training calls
 
 
@@ -248,3 +255,79 @@ def test_a_session_compiles_each_kernel_for_one_signature_only():
         print(json.dumps(many))
         """)
     assert out == {}
+
+
+ALONGSIDE_SCRIPT = """
+    import json, numpy as np, swarmreg as sr
+    from numba.core import event
+    from swarmreg._kernels import jit
+
+    compiled = []
+
+    class Record(event.Listener):
+        def on_start(self, ev):
+            compiled.append(getattr(ev.data["dispatcher"], "__qualname__", "?"))
+
+        def on_end(self, ev):
+            pass
+
+    event.register("numba:compile", Record())
+    starts = []
+    enter = jit.compile_alongside.__enter__
+
+    def recorded(self):
+        out = enter(self)
+        starts.append(self.started)
+        return out
+
+    jit.compile_alongside.__enter__ = recorded
+    X, _, y, _ = sr.datasets.iris(test_size=0.2, seed=0)
+    res = sr.train_pso(sr.Network([4, 5, 3]), X, y, lam=1e-3, swarm_size=8, max_iter=5, seed=3)
+    print(json.dumps({"theta": res.theta.tolist(), "compiled": compiled, "started": starts}))
+    """
+
+
+def test_a_cold_first_call_compiles_the_error_pass_in_a_second_process(tmp_path):
+    X, _, y, _ = __import__("swarmreg").datasets.iris(test_size=0.2, seed=0)
+    import swarmreg as sr
+
+    expected = sr.train_pso(sr.Network([4, 5, 3]), X, y, lam=1e-3, swarm_size=8, max_iter=5,
+                            seed=3).theta
+    env = {"NUMBA_CACHE_DIR": str(tmp_path)}
+    cold, _ = run_python(ALONGSIDE_SCRIPT, env)
+    assert cold["started"] == [True]
+    # The second process compiled the error pass: this one compiled the PSO kernels only.
+    assert {"take_tasks", "pso_iterate"} <= set(cold["compiled"])
+    assert not {"data_error", "tanh_layer", "softmax_mse"} & set(cold["compiled"])
+    assert cold["theta"] == expected.tolist()  # the same bits as a run that compiled nothing
+    cached, _ = run_python(ALONGSIDE_SCRIPT, env)
+    assert cached["started"] == [False] and not cached["compiled"]
+    alone, _ = run_python(ALONGSIDE_SCRIPT, {"NUMBA_CACHE_DIR": str(tmp_path / "alone"),
+                                             "SWARMREG_COMPILE_ALONGSIDE": "0"})
+    assert alone["started"] == [False] and "data_error" in alone["compiled"]
+    assert alone["theta"] == expected.tolist()
+
+
+def test_a_failed_second_process_leaves_the_compiling_to_this_one(tmp_path):
+    # A kernel of this script's __main__ cannot be imported by the worker, which fails;
+    # the kernel then compiles here when first used.
+    script = tmp_path / "script.py"
+    script.write_text(textwrap.dedent("""
+        import json, numba, numpy as np
+        from swarmreg._kernels import jit
+
+        @numba.njit(cache=True)
+        def twice(a):
+            return 2.0 * a[0]
+
+        sig = numba.float64(numba.float64[::1])
+        with jit.compile_alongside([(twice, sig)]) as job:
+            pass
+        print(json.dumps([job.started, job.process.returncode, twice(np.array([1.5]))]))
+        """))
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "cache"))
+    proc = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True,
+                          timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    started, worker_exit, value = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert started is True and worker_exit != 0 and value == 3.0

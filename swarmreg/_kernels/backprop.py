@@ -39,12 +39,13 @@ import math
 from typing import NamedTuple
 
 import numpy as np
+from numba import typeof, types
 
 from . import pcg64
 from .error import evaluate, penalty
 from .gradient import (_item_forward, _output_delta, batch_gradient, hidden_deltas,
                        last_layer_offsets)
-from .jit import kernel, llvm_inline, piece, pointer_for
+from .jit import kernel, llvm_inline, piece, pointer, unlinked
 
 RAN_OUT, HIT_TARGET, STALLED, DIVERGED = 0, 1, 2, 3
 SGD, ADAM = 0, 1
@@ -210,12 +211,28 @@ def batch_epoch(run, gradient, settings, order, t):
     return t
 
 
-def epoch_pointer(online, run, gradient, settings):
-    """``online_epoch`` (when ``online``) or ``batch_epoch`` compiled for a run's argument
-    types, as the ``Pointer`` that ``backprop_epochs`` calls: a run compiles (or loads)
-    only the one it uses."""
+def epoch_job(online, run, gradient, settings):
+    """``(kernel, argument types)``: ``online_epoch`` (when ``online``) or ``batch_epoch``,
+    for a run's arguments.  A run compiles (or loads) only the one it uses."""
     order = np.empty(gradient.X.shape[0], dtype=np.int64)
-    return pointer_for(online_epoch if online else batch_epoch, run, gradient, settings, order, 0)
+    kernel = online_epoch if online else batch_epoch
+    return kernel, tuple(typeof(a) for a in (run, gradient, settings, order, 0))
+
+
+def epoch_pointer(online, run, gradient, settings):
+    """The epoch kernel of ``epoch_job`` as the ``Pointer`` that ``backprop_epochs`` calls."""
+    kernel, argtypes = epoch_job(online, run, gradient, settings)
+    kernel.compile(argtypes)
+    return pointer(kernel, kernel.overloads[argtypes].signature)
+
+
+def prepare(run, gradient, settings, data, lam, penalty_mask, buf, history, online):
+    """Compile (or load) ``backprop_epochs`` for a run's argument types, before its epoch
+    kernel is compiled (that one returns the update count, an int64)."""
+    _, epoch_args = epoch_job(online, run, gradient, settings)
+    epoch = unlinked(types.int64(*epoch_args))
+    backprop_epochs.compile(tuple(typeof(a) for a in (run, gradient, settings, data, lam,
+                                                      penalty_mask, buf, history, 0, epoch)))
 
 
 @kernel

@@ -32,7 +32,7 @@ from numba import get_thread_id, prange, types
 
 from .fastmath import exp_rows, tanh_rows
 from .jit import (F1, F2, F3, I1, I2, Pointer, function_type, inline, kernel, parallel_kernel,
-                  piece, pointer)
+                  piece, pointer, unlinked)
 
 # Activation codes shared with network.py (logistic is both a hidden and an output code).
 TANH, RELU, LOGISTIC = 0, 1, 2
@@ -370,12 +370,25 @@ class ErrorPass(NamedTuple):
     accumulate: Pointer  # the loss piece
     error: Pointer  # data_error
 
+    @staticmethod
+    def jobs(hidden, output, loss):
+        """``(kernel, signature)`` of the three compiled functions an error pass calls."""
+        return [(ACTIVATIONS[hidden], ACTIVATION_SIG),
+                (LOSSES[output, loss if output != IDENTITY else MSE], LOSS_SIG),
+                (data_error, DATA_ERROR_SIG)]
+
     @classmethod
     def build(cls, xb, tb, n_samples, sizes, hidden, output, loss):
         """The pieces for these activation and loss codes, compiled or loaded on first use."""
-        return cls(xb, tb, n_samples, sizes, pointer(ACTIVATIONS[hidden], ACTIVATION_SIG),
-                   pointer(LOSSES[output, loss if output != IDENTITY else MSE], LOSS_SIG),
-                   pointer(data_error, DATA_ERROR_SIG))
+        return cls(xb, tb, n_samples, sizes,
+                   *(pointer(k, sig) for k, sig in cls.jobs(hidden, output, loss)))
+
+    @classmethod
+    def unlinked(cls, xb, tb, n_samples, sizes):
+        """An ``ErrorPass`` of the same Numba type whose pointers are ``jit.unlinked``: to
+        compile a kernel that takes one before its pieces are compiled; never to run."""
+        return cls(xb, tb, n_samples, sizes, unlinked(ACTIVATION_SIG), unlinked(LOSS_SIG),
+                   unlinked(DATA_ERROR_SIG))
 
     def value(self, theta, buf):
         """``data_error`` of θ, called from Python (``buf``: one buffer of ``scratch``)."""

@@ -120,3 +120,85 @@ def function_type(signature):
     """The Numba type of a ``Pointer`` of ``signature`` (for the signatures of the
     kernels that take one)."""
     return types.FunctionType(signature)
+
+
+def unlinked(signature, name="unlinked"):
+    """A ``Pointer`` of ``signature`` whose address is 0: it gives a kernel's argument its
+    type, so that the kernel can be compiled before the function it will call is; it
+    must never be passed to a kernel that runs."""
+    return Pointer(name, 0, signature)
+
+
+def is_ready(dispatcher, signature):
+    """Whether ``dispatcher`` has ``signature`` compiled in this process or in Numba's
+    cache (then loading it takes milliseconds; this loads it)."""
+    args = signature.args if hasattr(signature, "args") else tuple(signature)
+    if args in dispatcher.overloads:
+        return True
+    return dispatcher._cache.load_overload(signature, dispatcher.targetctx) is not None
+
+
+#: Environment variable: "0" stops ``compile_alongside`` from starting a process.
+ALONGSIDE_VARIABLE = "SWARMREG_COMPILE_ALONGSIDE"
+
+
+class compile_alongside:  # noqa: N801 (used as a context manager, like contextlib's)
+    """Compile ``jobs`` in a second Python process while this one compiles others.
+
+    ``with compile_alongside([(dispatcher, signature), ...]):`` starts
+    ``python -m swarmreg._kernels.compile_worker``, which compiles each job into Numba's
+    on-disk cache, and waits for it at the end of the block.  The process then loads
+    them from the cache (``dispatcher.compile(signature)``, or a first call) in
+    milliseconds.  Numba compiles in one thread at a time, so on a machine with two
+    free cores the two halves of a cold first call take about the time of the longer
+    one (``experiments/benchmarks/startup.py``).
+
+    Nothing depends on the second process: when it is not started (every job already
+    compiled or cached, fewer than two cores, caching unavailable,
+    ``SWARMREG_COMPILE_ALONGSIDE=0``) or fails, the jobs compile here when first used,
+    as they would without it.  ``started`` says whether it was.
+    """
+
+    def __init__(self, jobs):
+        self.jobs = [(d, s) for d, s in jobs if not is_ready(d, s)]
+        self.process = None
+
+    @property
+    def started(self):
+        return self.process is not None
+
+    def _allowed(self):
+        import os
+
+        if not self.jobs or os.environ.get(ALONGSIDE_VARIABLE, "1") == "0":
+            return False
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        return (cores or 1) >= 2
+
+    def __enter__(self):
+        if self._allowed():
+            import pickle
+            import subprocess
+            import sys
+
+            payload = pickle.dumps([(d.py_func.__module__, d.py_func.__qualname__, s)
+                                    for d, s in self.jobs])
+            try:
+                self.process = subprocess.Popen(
+                    [sys.executable, "-m", "swarmreg._kernels.compile_worker"],
+                    stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                self.process.stdin.write(payload)
+                self.process.stdin.close()
+            except OSError:  # no usable interpreter (an embedded Python): compile here
+                self.process = None
+        return self
+
+    def __exit__(self, *exc):
+        if self.process is not None:
+            try:
+                self.process.wait(timeout=600)
+            except BaseException:  # a timeout or a Ctrl-C: do not leave it behind
+                self.process.kill()
+                self.process.wait()
+                raise
+        return False

@@ -16,7 +16,7 @@ import math
 from typing import NamedTuple
 
 import numpy as np
-from numba import prange
+from numba import prange, typeof
 
 from .atomic import fetch_add
 from .error import evaluate, penalty
@@ -153,6 +153,16 @@ def tasks_pointer(swarm, settings, data, penalty_mask, work):
     queue = np.empty(1, dtype=np.int64)
     return pointer_for(take_tasks, queue, 0, True, 0, True, 0, swarm, settings, data, 0.0,
                        penalty_mask, work[0])
+
+
+def prepare(swarm, settings, data, lam, penalty_mask, work, history):
+    """Compile (or load) ``take_tasks`` and ``pso_iterate`` for a run's argument types;
+    return ``tasks_pointer``'s ``Pointer``.  ``data`` may be ``ErrorPass.unlinked``: only
+    its type is used."""
+    take = tasks_pointer(swarm, settings, data, penalty_mask, work)
+    pso_iterate.compile(tuple(typeof(a) for a in (swarm, settings, data, lam, penalty_mask, work,
+                                                  history, False, 0, take)))
+    return take
 
 
 @parallel_kernel

@@ -1,0 +1,26 @@
+"""``python -m swarmreg._kernels.compile_worker``: compile kernels into Numba's cache.
+
+Started by ``jit.compile_alongside``, which writes a pickled list of ``(module,
+qualname, signature)`` to its standard input.  Each kernel is compiled (or found in
+the cache) for its signature; Numba saves what it compiles to its on-disk cache,
+where the process that started this one loads it.  Exits 0, or 1 after the first
+kernel that failed to compile (that process then compiles it itself).
+"""
+
+import importlib
+import pickle
+import sys
+
+
+def main():
+    jobs = pickle.load(sys.stdin.buffer)
+    import swarmreg  # noqa: F401  (its process settings, as in the parent)
+
+    for module, qualname, signature in jobs:
+        dispatcher = getattr(importlib.import_module(module), qualname)
+        dispatcher.compile(signature)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
