@@ -140,6 +140,8 @@ def is_ready(dispatcher, signature):
 
 #: Environment variable: "0" stops ``compile_alongside`` from starting a process.
 ALONGSIDE_VARIABLE = "SWARMREG_COMPILE_ALONGSIDE"
+#: Seconds ``compile_alongside`` waits for its process (tens of times what it takes).
+WORKER_TIMEOUT = 300
 
 
 class compile_alongside:  # noqa: N801 (used as a context manager, like contextlib's)
@@ -177,28 +179,44 @@ class compile_alongside:  # noqa: N801 (used as a context manager, like contextl
 
     def __enter__(self):
         if self._allowed():
+            import os
             import pickle
             import subprocess
             import sys
 
             payload = pickle.dumps([(d.py_func.__module__, d.py_func.__qualname__, s)
                                     for d, s in self.jobs])
+            # The worker must import this very swarmreg, also from a source tree that is
+            # only on this process's sys.path.
+            root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+            env = dict(os.environ)
+            env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
             try:
                 self.process = subprocess.Popen(
-                    [sys.executable, "-m", "swarmreg._kernels.compile_worker"],
+                    [sys.executable, "-m", "swarmreg._kernels.compile_worker"], env=env,
                     stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 self.process.stdin.write(payload)
                 self.process.stdin.close()
-            except OSError:  # no usable interpreter (an embedded Python): compile here
+            except (OSError, ValueError):  # no usable interpreter (embedded Python): compile here
+                if self.process is not None:
+                    self.process.kill()
                 self.process = None
         return self
 
-    def __exit__(self, *exc):
-        if self.process is not None:
-            try:
-                self.process.wait(timeout=600)
-            except BaseException:  # a timeout or a Ctrl-C: do not leave it behind
+    def __exit__(self, exc_type, exc, tb):
+        import subprocess
+
+        if self.process is None:
+            return False
+        done = False
+        try:
+            if exc_type is None:
+                self.process.wait(timeout=WORKER_TIMEOUT)
+                done = True
+        except subprocess.TimeoutExpired:
+            pass  # what it has not compiled compiles here
+        finally:  # abandoned (an error, a Ctrl-C, a timeout): do not leave it behind
+            if not done:
                 self.process.kill()
                 self.process.wait()
-                raise
         return False
