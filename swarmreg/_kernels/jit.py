@@ -153,12 +153,14 @@ class compile_alongside:  # noqa: N801 (used as a context manager, like contextl
     them from the cache (``dispatcher.compile(signature)``, or a first call) in
     milliseconds.  Numba compiles in one thread at a time, so on a machine with two
     free cores the two halves of a cold first call take about the time of the longer
-    one (``experiments/benchmarks/startup.py``).
+    one (``experiments/benchmarks/startup.py``).  Give each signature in the form this
+    process will compile it with, a ``Signature`` or a tuple of argument types: Numba's
+    cache keys the two apart.
 
     Nothing depends on the second process: when it is not started (every job already
-    compiled or cached, fewer than two cores, caching unavailable,
-    ``SWARMREG_COMPILE_ALONGSIDE=0``) or fails, the jobs compile here when first used,
-    as they would without it.  ``started`` says whether it was.
+    compiled or cached, fewer than two cores, ``SWARMREG_COMPILE_ALONGSIDE=0``) or
+    fails, the jobs compile here when first used, as they would without it.
+    ``started`` says whether it was.
     """
 
     def __init__(self, jobs):
