@@ -67,8 +67,8 @@ from numba.core import event
 #: Seconds that a first call compiles for, at most, from an empty cache on 2 cores
 #: (experiments/benchmarks/startup.py measures train_pso and train_backprop: about 4 s
 #: with a second core free for ``_kernels.jit.compile_alongside``, 5–7 s without; update
-#: when they change).  A later first use of another activation, loss or optimizer
-#: compiles only its own pieces, in well under that.
+#: when they change).  A later first use of another activation, loss or kind of
+#: back-prop batch compiles only its own pieces, in well under that.
 COMPILE_SECONDS = 7
 
 

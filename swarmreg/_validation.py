@@ -86,6 +86,8 @@ def encode_targets(network, y, n_samples):
                 f"y has {arr.shape[1]} target columns but the network's output layer has {K} units"
             )
         T = np.ascontiguousarray(arr, dtype=np.float64)
+        if not T.flags.writeable:  # a read-only array would compile the kernels again
+            T = T.copy()
         if network.output != "identity" and (T.min() < 0.0 or T.max() > 1.0):
             raise ValueError(f"y: targets for a {network.output!r} output must lie in [0, 1]")
         return T

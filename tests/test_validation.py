@@ -107,3 +107,18 @@ def test_progress_without_tqdm_says_what_to_install(monkeypatch):
     monkeypatch.setattr(builtins, "__import__", no_tqdm)
     with pytest.raises(ImportError, match=r"progress=True needs tqdm: pip install 'swarmreg\[progress\]'"):
         pso(progress=True)
+
+
+def test_read_only_data_is_copied_so_the_kernels_are_typed_once():
+    # Numba types a read-only array apart: every kernel would compile a second time.
+    from swarmreg._validation import as_float_matrix, encode_targets
+
+    X = np.arange(12.0).reshape(6, 2)
+    Y = np.linspace(0.0, 1.0, 12).reshape(6, 2)
+    for a in (X, Y):
+        a.flags.writeable = False
+    assert as_float_matrix(X, n_cols=2).flags.writeable
+    net = sr.Network([2, 3, 2], output="identity")
+    T = encode_targets(net, Y, 6)
+    assert T.flags.writeable
+    np.testing.assert_array_equal(T, Y)

@@ -15,6 +15,9 @@ import time
 
 _CACHE = tempfile.TemporaryDirectory(prefix="swarmreg-compile-")  # removed at exit
 os.environ["NUMBA_CACHE_DIR"] = _CACHE.name
+# Everything in this process, so that every function shows (a cold first call otherwise
+# compiles half of its kernels in a second process: swarmreg._kernels.jit.compile_alongside).
+os.environ["SWARMREG_COMPILE_ALONGSIDE"] = "0"
 
 from numba.core import event  # noqa: E402  (after NUMBA_CACHE_DIR is set)
 

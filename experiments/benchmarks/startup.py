@@ -49,7 +49,7 @@ FUNCTIONS = ("train_pso", "train_backprop")
 def _run(which, cache_dir=None, one_process=False):
     # cache_dir None: whatever cache the user's environment gives (NUMBA_CACHE_DIR or
     # the __pycache__ folders next to swarmreg's sources).  one_process: no second
-    # process compiling alongside (what a machine without a free core gets).
+    # process compiling alongside (what a 1-core machine gets).
     env = {} if cache_dir is None else {"NUMBA_CACHE_DIR": cache_dir}
     if one_process:
         env["SWARMREG_COMPILE_ALONGSIDE"] = "0"
@@ -112,5 +112,5 @@ def run(cfg, notes):
         "First-call times are the wall time of a 1-iteration call on Iris 4-7-3 and include "
         "loading (cached) or compiling (empty cache) the kernels; they exclude the import. "
         "A cold call compiles half of its kernels in a second process meanwhile; 'one "
-        "process' sets SWARMREG_COMPILE_ALONGSIDE=0, what a machine without a free core gets.")
+        "process' sets SWARMREG_COMPILE_ALONGSIDE=0, what a 1-core machine gets.")
     return results, [tab]

@@ -1,6 +1,7 @@
-"""``python -m swarmreg._kernels.compile_worker``: compile kernels into Numba's cache.
+"""The second process of ``jit.compile_alongside``: compile kernels into Numba's cache.
 
-Started by ``jit.compile_alongside``, which writes a pickled list of ``(module,
+``jit.compile_alongside`` starts it (``main``, also ``python -m
+swarmreg._kernels.compile_worker``) and writes a pickled list of ``(module,
 qualname, signature)`` to its standard input.  Each kernel is compiled (or found in
 the cache) for its signature; Numba saves what it compiles to its on-disk cache,
 where the process that started this one loads it.  Exits 0, or 1 after the first

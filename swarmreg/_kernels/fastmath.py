@@ -24,7 +24,7 @@ import math
 
 import numpy as np
 
-from .jit import inline, kernel, llvm_inline
+from .jit import inline, llvm_inline
 
 
 _INV_LN2 = 1.4426950408889634

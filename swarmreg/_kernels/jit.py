@@ -131,7 +131,8 @@ def unlinked(signature, name="unlinked"):
 
 def is_ready(dispatcher, signature):
     """Whether ``dispatcher`` has ``signature`` compiled in this process or in Numba's
-    cache (then loading it takes milliseconds; this loads it)."""
+    cache.  To look in the cache it loads the kernel and drops it (milliseconds): the
+    first use loads it again."""
     args = signature.args if hasattr(signature, "args") else tuple(signature)
     if args in dispatcher.overloads:
         return True
@@ -188,22 +189,30 @@ class compile_alongside:  # noqa: N801 (used as a context manager, like contextl
 
             payload = pickle.dumps([(d.py_func.__module__, d.py_func.__qualname__, s)
                                     for d, s in self.jobs])
-            # The worker must import this very swarmreg, also from a source tree that is
-            # only on this process's sys.path.
+            # The worker must import this very swarmreg, also from a source tree that is only
+            # on this process's sys.path; a folder already on its path (site-packages) is not
+            # put in front of the standard library.
             root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-            env = dict(os.environ)
-            env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+            start = (f"import sys; root = {root!r}\n"
+                     "if root not in sys.path: sys.path.insert(0, root)\n"
+                     "from swarmreg._kernels.compile_worker import main; sys.exit(main())")
             try:
                 self.process = subprocess.Popen(
-                    [sys.executable, "-m", "swarmreg._kernels.compile_worker"], env=env,
-                    stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                    [sys.executable, "-c", start], stdin=subprocess.PIPE,
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 self.process.stdin.write(payload)
                 self.process.stdin.close()
-            except (OSError, ValueError):  # no usable interpreter (embedded Python): compile here
-                if self.process is not None:
-                    self.process.kill()
-                self.process = None
+            except BaseException as exc:  # no usable interpreter (embedded Python), a Ctrl-C
+                self._stop()
+                if not isinstance(exc, (OSError, ValueError)):
+                    raise
         return self
+
+    def _stop(self):
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
 
     def __exit__(self, exc_type, exc, tb):
         import subprocess
@@ -219,6 +228,5 @@ class compile_alongside:  # noqa: N801 (used as a context manager, like contextl
             pass  # what it has not compiled compiles here
         finally:  # abandoned (an error, a Ctrl-C, a timeout): do not leave it behind
             if not done:
-                self.process.kill()
-                self.process.wait()
+                self._stop()
         return False

@@ -7,7 +7,7 @@ when it reports progress, with bit-identical results either way.
 Each iteration is one parallel region.  Its tasks are "move and evaluate particle
 i" and, while those run, "draw the next iteration's random numbers" — serially,
 from the one generator, in a fixed order (docs/design.md §7) — handed out to the
-threads through an atomic counter (``_atomic.fetch_add``), so the thread that draws
+threads through an atomic counter (``atomic.fetch_add``), so the thread that draws
 takes fewer particles.  The bests are updated after the region, serially: a ring
 neighbour's best must not change while another particle moves towards it.
 """
