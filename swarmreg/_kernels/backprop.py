@@ -45,7 +45,7 @@ from . import pcg64
 from .error import evaluate, penalty
 from .gradient import (_item_forward, _output_delta, batch_gradient, hidden_deltas,
                        last_layer_offsets)
-from .jit import kernel, llvm_inline, piece, pointer, unlinked
+from .jit import kernel, llvm_inline, piece, pointer_for_types, unlinked
 
 RAN_OUT, HIT_TARGET, STALLED, DIVERGED = 0, 1, 2, 3
 SGD, ADAM = 0, 1
@@ -221,9 +221,7 @@ def epoch_job(online, run, gradient, settings):
 
 def epoch_pointer(online, run, gradient, settings):
     """The epoch kernel of ``epoch_job`` as the ``Pointer`` that ``backprop_epochs`` calls."""
-    kernel, argtypes = epoch_job(online, run, gradient, settings)
-    kernel.compile(argtypes)
-    return pointer(kernel, kernel.overloads[argtypes].signature)
+    return pointer_for_types(*epoch_job(online, run, gradient, settings))
 
 
 def prepare(run, gradient, settings, data, lam, penalty_mask, buf, history, online):

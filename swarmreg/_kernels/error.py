@@ -31,7 +31,7 @@ import numpy as np
 from numba import get_thread_id, prange, types
 
 from .fastmath import exp_rows, tanh_rows
-from .jit import (F1, F2, F3, I1, I2, Pointer, function_type, inline, kernel, parallel_kernel,
+from .jit import (F1, F2, F3, I1, I2, Pointer, inline, kernel, parallel_kernel,
                   piece, pointer, unlinked)
 
 # Activation codes shared with network.py (logistic is both a hidden and an output code).
@@ -328,8 +328,8 @@ def _logits(theta, sizes, activate, xblk, buf, bits, nb):
 
 
 #: Signature of ``data_error``.
-DATA_ERROR_SIG = types.float64(F1, F3, F3, types.int64, I1, function_type(ACTIVATION_SIG),
-                               function_type(LOSS_SIG), F2)
+DATA_ERROR_SIG = types.float64(F1, F3, F3, types.int64, I1, types.FunctionType(ACTIVATION_SIG),
+                               types.FunctionType(LOSS_SIG), F2)
 
 
 @piece

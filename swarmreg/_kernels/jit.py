@@ -108,18 +108,17 @@ def pointer(dispatcher, signature):
     return ptr
 
 
-def pointer_for(dispatcher, *args):
-    """``pointer(dispatcher, signature)`` for the signature Numba infers from ``args``,
-    example values of the arguments (their types, not their values, matter)."""
-    argtypes = tuple(typeof(a) for a in args)
+def pointer_for_types(dispatcher, argtypes):
+    """``pointer(dispatcher, signature)`` for the signature Numba infers from the tuple of
+    argument types ``argtypes`` (compiled, or loaded from the cache, under that tuple)."""
     dispatcher.compile(argtypes)
     return pointer(dispatcher, dispatcher.overloads[argtypes].signature)
 
 
-def function_type(signature):
-    """The Numba type of a ``Pointer`` of ``signature`` (for the signatures of the
-    kernels that take one)."""
-    return types.FunctionType(signature)
+def pointer_for(dispatcher, *args):
+    """``pointer_for_types`` for the types of ``args``, example values of the arguments
+    (their types, not their values, matter)."""
+    return pointer_for_types(dispatcher, tuple(typeof(a) for a in args))
 
 
 def unlinked(signature, name="unlinked"):
