@@ -236,7 +236,8 @@ def train_backprop(network, X, y, *, lam=0.0, rule="objective", lr=0.01, batch_s
     counters = np.zeros(2, dtype=np.int64)
     best_err = np.full(1, np.inf)
     buf = obj.scratch(1)[0]
-    run = backprop_kernels.Run(theta, vel, sq, prev, rng_words, counters, best_err)
+    order = np.arange(obj.n_samples, dtype=np.int64)
+    run = backprop_kernels.Run(theta, vel, sq, prev, order, rng_words, counters, best_err)
     grad = backprop_kernels.Gradient(obj.X, obj.T, sizes, hidden, output, LOSS_CODES[loss],
                                      *obj.gradient_buffers())
     steps_settings = backprop_kernels.Settings(

@@ -134,6 +134,9 @@ class Run(NamedTuple):
     vel: np.ndarray  # (n_params,) float64 momentum buffer (SGD) or first moment (Adam)
     sq: np.ndarray  # (n_params,) float64 second moment (Adam)
     prev: np.ndarray  # (n_params,) float64 scratch: θ at the start of the epoch
+    #: (N,) int64 the order the epoch visits the items in: 0..N−1 at the start (made in
+    #: Python: a ``np.arange`` in the kernel compiled two more functions), shuffled in place
+    order: np.ndarray
     rng: np.ndarray  # (6,) uint64 the PCG64 state (pcg64.state_words), advanced in place
     counters: np.ndarray  # (2,) int64: epochs done, epochs without improvement
     best_err: np.ndarray  # (1,) float64: the lowest E seen so far (for patience)
@@ -169,10 +172,10 @@ class Settings(NamedTuple):
 
 
 @piece
-def online_epoch(run, gradient, settings, order, t):
-    """One epoch of online updates (m = 1) on the items in ``order``; returns the update
-    number ``t`` after it (Adam's, counted over the whole run)."""
-    theta, vel, sq = run.theta, run.vel, run.sq
+def online_epoch(run, gradient, settings, t):
+    """One epoch of online updates (m = 1) on the items in ``run.order``; returns the
+    update number ``t`` after it (Adam's, counted over the whole run)."""
+    theta, vel, sq, order = run.theta, run.vel, run.sq, run.order
     X, T, sizes, hidden, output, loss, acts, deltas, _ = gradient
     optimizer, hyper, coupled, decoupled, shrink_mask = (
         settings.optimizer, settings.hyper, settings.coupled, settings.decoupled,
@@ -188,10 +191,10 @@ def online_epoch(run, gradient, settings, order, t):
 
 
 @piece
-def batch_epoch(run, gradient, settings, order, t):
-    """One epoch of updates on batches of ``settings.batch_size`` items in ``order`` (the
-    last may be smaller); returns the update number ``t`` after it."""
-    theta, vel, sq = run.theta, run.vel, run.sq
+def batch_epoch(run, gradient, settings, t):
+    """One epoch of updates on batches of ``settings.batch_size`` items in ``run.order``
+    (the last may be smaller); returns the update number ``t`` after it."""
+    theta, vel, sq, order = run.theta, run.vel, run.sq, run.order
     X, T, sizes, hidden, output, loss, acts, deltas, grad = gradient
     (batch_size, _, optimizer, hyper, coupled, coupled_per_item, decoupled, shrink_mask, _,
      _) = settings
@@ -214,9 +217,8 @@ def batch_epoch(run, gradient, settings, order, t):
 def epoch_job(online, run, gradient, settings):
     """``(kernel, argument types)``: ``online_epoch`` (when ``online``) or ``batch_epoch``,
     for a run's arguments.  A run compiles (or loads) only the one it uses."""
-    order = np.empty(gradient.X.shape[0], dtype=np.int64)
     kernel = online_epoch if online else batch_epoch
-    return kernel, tuple(typeof(a) for a in (run, gradient, settings, order, 0))
+    return kernel, tuple(typeof(a) for a in (run, gradient, settings, 0))
 
 
 def epoch_pointer(online, run, gradient, settings):
@@ -262,12 +264,11 @@ def backprop_epochs(run, gradient, settings, data, lam, penalty_mask, buf, histo
     int
         ``HIT_TARGET``, ``STALLED``, ``DIVERGED`` or ``RAN_OUT``.
     """
-    theta, vel, sq, prev, rng, counters, best_err = run
+    theta, vel, sq, prev, order, rng, counters, best_err = run
     N = gradient.X.shape[0]
     n = theta.shape[0]
     batch_size, shuffle, target, patience = (settings.batch_size, settings.shuffle,
                                              settings.target, settings.patience)
-    order = np.arange(N)
     t = counters[0] * ((N + batch_size - 1) // batch_size)
     for _ in range(n_epochs):
         if shuffle:
@@ -277,7 +278,7 @@ def backprop_epochs(run, gradient, settings, data, lam, penalty_mask, buf, histo
             pcg64.shuffle(rng, order)
         for j in range(n):
             prev[j] = theta[j]
-        t = epoch(run, gradient, settings, order, t)
+        t = epoch(run, gradient, settings, t)
         e = evaluate(data, theta, buf)
         if lam != 0.0:  # so that λ = 0 never meets an overflowed (infinite) Σw²
             e += lam * penalty(theta, penalty_mask)

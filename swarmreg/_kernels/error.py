@@ -32,7 +32,7 @@ from numba import get_thread_id, prange, types
 
 from .fastmath import exp_rows, tanh_rows
 from .jit import (F1, F2, F3, I1, I2, Pointer, inline, kernel, parallel_kernel,
-                  piece, pointer, unlinked)
+                  piece, pointer, python_piece, unlinked)
 
 # Activation codes shared with network.py (logistic is both a hidden and an output code).
 TANH, RELU, LOGISTIC = 0, 1, 2
@@ -332,7 +332,7 @@ DATA_ERROR_SIG = types.float64(F1, F3, F3, types.int64, I1, types.FunctionType(A
                                types.FunctionType(LOSS_SIG), F2)
 
 
-@piece
+@python_piece
 def data_error(theta, xb, tb, n_samples, sizes, activate, accumulate, buf):
     """Mean over items of the per-item data error.
 

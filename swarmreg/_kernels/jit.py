@@ -3,8 +3,8 @@ compiling it again.
 
 Options.  Every kernel is compiled with ``JIT``: cached on disk (Numba's cache, next
 to the source), NumPy's division semantics (no ZeroDivisionError check, so divisions
-vectorize) and no GIL.  ``kernel``, ``piece``, ``parallel_kernel``, ``inline`` and
-``llvm_inline`` are the only decorators the kernel modules use.
+vectorize) and no GIL.  ``kernel``, ``piece``, ``python_piece``, ``parallel_kernel``,
+``inline`` and ``llvm_inline`` are the only decorators the kernel modules use.
 
 Function pointers.  When one jitted function calls another directly, Numba links the
 callee's optimized LLVM module into the caller's and optimizes the combined module
@@ -26,13 +26,18 @@ JIT = dict(cache=True, error_model="numpy", nogil=True)
 
 #: ``@kernel``: a serial kernel.
 kernel = njit(**JIT)
-#: ``@piece``: a kernel called through a ``Pointer`` many times per iteration (per block,
-#: per particle, per worker).  Without reference counting (``_nrt=False``): each call
+#: ``@piece``: a kernel called only through a ``Pointer``, many times per iteration (per
+#: block, per particle, per worker).  Without reference counting (``_nrt=False``): each call
 #: would otherwise increment and decrement the count of every array it receives, atomic
 #: operations that cost more than a small piece's arithmetic (measured: 10 % of a 1-thread
 #: PSO iteration at 20 particles).  It must not allocate (Numba refuses to compile one that
-#: does).
-piece = njit(_nrt=False, **JIT)
+#: does).  Without the CPython wrapper (``no_cpython_wrapper``): the wrapper's unboxing of
+#: named-tuple arguments took 0.3–0.4 s to compile for ``take_tasks`` and ``online_epoch``.
+#: Python must therefore never call a piece: with no wrapper to convert the arguments, the
+#: process would crash (call it from a kernel, or use ``python_piece``).
+piece = njit(_nrt=False, no_cpython_wrapper=True, **JIT)
+#: ``@python_piece``: a ``piece`` that Python calls too (``error.data_error``).
+python_piece = njit(_nrt=False, **JIT)
 #: ``@parallel_kernel``: a kernel with ``prange`` loops.  Numba compiles a gufunc for each
 #: loop as well (0.2 s for a trivial one, about 1 s with the PSO's arguments): keep them
 #: few, and their loop bodies a call.
@@ -54,7 +59,9 @@ def llvm_inline(func):
     running its untyped passes again at every call site (nested helpers included), which
     is what made the back-prop kernels slow to compile.
     """
-    return njit(forceinline=True, _nrt=False, **JIT)(func)
+    # No C wrapper (``no_cfunc_wrapper``): no pointer to a helper is ever taken, and the
+    # wrapper costs compile time.  The CPython wrapper stays, so that tests can call it.
+    return njit(forceinline=True, _nrt=False, no_cfunc_wrapper=True, **JIT)(func)
 
 
 #: Array types of kernel signatures (C-contiguous float64 / int64).
