@@ -8,7 +8,7 @@ import numpy as np
 
 from ._kernels import pso as pso_kernels
 from ._loop import History, bar_opener, check_seed, drive, non_finite_run
-from ._kernels.jit import compile_alongside
+from ._kernels.jit import compile_alongside, pointer
 from ._kernels.pcg64 import state_words
 from ._validation import check_bool, check_choice, check_int, check_memory, check_real
 from .error import Objective
@@ -160,11 +160,14 @@ def train_pso(network, X, y, *, lam=0.0, loss="mse", include_biases=False, swarm
     settings = pso_kernels.Settings(inertia, c1, c2, lo, hi, v_max, death_prob,
                                     topology == "ring", target, patience)
     work = obj.scratch(n_threads)
-    # The kernels compile (or load from the cache) before the clock starts; on a cold first
-    # call the error pass compiles in a second process meanwhile.
-    with compile_alongside(obj.error_pass_jobs()):
+    # The kernels compile (or load from the cache) before the clock starts.  On a cold first
+    # call a second process compiles the loss piece and the error pass meanwhile; the
+    # activation piece compiles here, which evens out the two halves.
+    activation, *rest = obj.error_pass_jobs()
+    with compile_alongside(rest):
         take_tasks = pso_kernels.prepare(swarm, settings, obj.unlinked_error_pass(), obj.lam,
                                          obj.penalty_mask, work, history.array)
+        pointer(*activation)
     data = obj.error_pass()
 
     def iterate(steps, initialize=False):

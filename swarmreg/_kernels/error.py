@@ -372,7 +372,8 @@ class ErrorPass(NamedTuple):
 
     @staticmethod
     def jobs(hidden, output, loss):
-        """``(kernel, signature)`` of the three compiled functions an error pass calls."""
+        """``(kernel, signature)`` of the three compiled functions an error pass calls: its
+        activation piece, its loss piece and ``data_error``, in that order."""
         return [(ACTIVATIONS[hidden], ACTIVATION_SIG),
                 (LOSSES[output, loss if output != IDENTITY else MSE], LOSS_SIG),
                 (data_error, DATA_ERROR_SIG)]
