@@ -16,7 +16,7 @@ import warnings
 
 
 from _common import (LAM, ForeignLoad, fmt, iterations_for, load_data, numba_threads,
-                     optional_import, ratio, stats, table)
+                     optional_import, ratio, stats, table, wait_until_idle)
 
 LR = 0.01
 #: (label, swarmreg batch_size, scikit-learn batch_size as a function of N)
@@ -78,8 +78,10 @@ def run(cfg, notes):
         t_sr, t_sk = [], []
         with ForeignLoad() as load:
             for r in range(cfg.repeats):  # interleaved, so that load from elsewhere hits both
+                wait_until_idle()  # scikit-learn's BLAS threads spin after it
                 t_sr.append(swarmreg_epoch(net, X, y, bs_sr, E_sr, seed=r))
                 if sk is not None:
+                    wait_until_idle()
                     t_sk.append(sklearn_epoch(X, y, bs_sk(len(X)), E_sk, seed=r))
         s_sr = stats(t_sr, 1e3)
         s_sk = stats(t_sk, 1e3) if t_sk else None

@@ -7,8 +7,10 @@ algorithms.  The two peers share one NumPy evaluator of the whole swarm
 (``NumpySwarmError``), checked against ``sr.regularized_error`` once per case.
 
 Repeats are interleaved (swarmreg, NumPy, PySwarms, swarmreg, ...) so that load
-from other processes on the shared machine hits all peers alike; each figure is
-the median over the repeats of (wall time / iterations).
+from other processes on the shared machine hits all peers alike, and each starts
+once the BLAS threads of the one before have stopped spinning
+(``_common.wait_until_idle``); each figure is the median over the repeats of
+(wall time / iterations).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import numpy as np
 
 from _common import (C1, C2, INERTIA, LAM, ForeignLoad, blas_threads, call_in_subprocess, fmt,
                      forward_flops, iterations_for, load_data, note, numba_threads, one_hot,
-                     optional_import, ratio, scratch_cwd, stats, table)
+                     optional_import, ratio, scratch_cwd, stats, table, wait_until_idle)
 
 LO, HI = -10.0, 10.0  # swarmreg's default box, given to every peer
 
@@ -378,10 +380,13 @@ def run(cfg, notes):
         M = iterations_for(max(est), cfg.target, lo, 2000)
         t_sr, t_np, t_ps = [], [], []
         with ForeignLoad() as load:
-            for r in range(cfg.repeats):
+            for r in range(cfg.repeats):  # each from a quiet process (wait_until_idle)
+                wait_until_idle()
                 t_sr.append(swarmreg_pso(net, X, y, P, M, seed=r))
+                wait_until_idle()
                 t_np.append(numpy_pso(f, net.n_params, P, M, seed=r))
                 if ps is not None:
+                    wait_until_idle()
                     t_ps.append(pyswarms_pso(ps, f, net.n_params, P, M, seed=r))
         s_sr, s_np = stats(t_sr, 1e3), stats(t_np, 1e3)
         s_ps = stats(t_ps, 1e3) if ps is not None else None
