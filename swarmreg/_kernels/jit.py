@@ -18,6 +18,9 @@ so it is used at the boundaries between large pieces (the error pass, a layer's
 activation, the loss of a block), never for a per-element helper.
 """
 
+import os
+
+import numba.experimental.function_type  # noqa: F401  (typeof and unboxing of a Pointer)
 from numba import njit, typeof, types
 from numba.core.types import WrapperAddressProtocol
 
@@ -142,6 +145,11 @@ def is_ready(dispatcher, signature):
     args = signature.args if hasattr(signature, "args") else tuple(signature)
     if args in dispatcher.overloads:
         return True
+    # No index file, nothing cached: say so without loading, whose first use in a process
+    # loads Numba's registries (0.1 s, which delayed the second process of a cold call).
+    index = getattr(getattr(dispatcher._cache, "_cache_file", None), "_index_path", None)
+    if index is not None and not os.path.exists(index):
+        return False
     return dispatcher._cache.load_overload(signature, dispatcher.targetctx) is not None
 
 
@@ -179,8 +187,6 @@ class compile_alongside:  # noqa: N801 (used as a context manager, like contextl
         return self.process is not None
 
     def _allowed(self):
-        import os
-
         if not self.jobs or os.environ.get(ALONGSIDE_VARIABLE, "1") == "0":
             return False
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
@@ -188,7 +194,6 @@ class compile_alongside:  # noqa: N801 (used as a context manager, like contextl
 
     def __enter__(self):
         if self._allowed():
-            import os
             import pickle
             import subprocess
             import sys
