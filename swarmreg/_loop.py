@@ -51,20 +51,16 @@ def _tqdm():
     return tqdm
 
 
-def progress_bar(total, desc):
-    """An open tqdm bar of ``total`` steps."""
-    return _tqdm()(total=total, desc=desc, unit="it")
-
-
-def bar_opener(total, desc):
-    """A function that opens ``progress_bar(total, desc)``; tqdm is imported now.
+def bar_opener(total, desc, unit="it"):
+    """A function ``open(initial=0)`` that opens a tqdm bar of ``total`` steps (``unit``),
+    ``initial`` of them done; tqdm is imported now.
 
     A trainer checks for tqdm before its kernels compile and lets ``drive`` open
     the bar when the loop starts: tqdm's clock starts when the bar opens, so the
     compilation never shows as training time (or as an ETA of hours).
     """
     tqdm = _tqdm()  # fails now, with the install hint, if tqdm is missing
-    return lambda: tqdm(total=total, desc=desc, unit="it")
+    return lambda initial=0: tqdm(total=total, desc=desc, unit=unit, initial=initial)
 
 
 class History:

@@ -12,7 +12,12 @@ a kill cut short are removed.  One sweep at a time per output folder.
 A record keeps what reproduces (``metrics``: bit-identical for the same cell on any
 machine) apart from what does not (``seconds``, ``finished`` and the task's own
 ``timing``).  Every cell on a pool or on Dask runs with one Numba thread, set in
-the task itself: cells already run side by side, one per core.
+the task itself: cells already run side by side, one per core.  On this machine (a
+local pool or a Dask ``LocalCluster``) the first pending cell of each kind (each
+combination of the text and boolean values of its configuration) runs first, here, with
+every thread: it compiles the kernels of its kind into Numba's cache once, where the
+workers load them instead of each compiling them, and the progress bar opens after it,
+so that it shows training time, not compile time.
 
 Executors are ``concurrent.futures`` executors: a ``ProcessPoolExecutor`` by
 default, or ``dask.distributed``'s own ``Client.get_executor()`` for a cluster
@@ -147,6 +152,19 @@ def _run_cell_one_thread(task, config, seed):
     return _run_cell(task, config, seed)
 
 
+def _first_of_each_kind(cells):
+    """The first of ``cells`` for each combination of the text and boolean values of their
+    configurations: what selects a trainer, a rule, an activation or a loss, and so the
+    kernels a cell compiles (numbers, such as λ, do not)."""
+    seen, first = set(), []
+    for cell in cells:
+        kind = tuple(sorted((k, v) for k, v in cell.config.items() if isinstance(v, (str, bool))))
+        if kind not in seen:
+            seen.add(kind)
+            first.append(cell)
+    return first
+
+
 def _remove_stale_temporaries(cells_dir, min_age=10.0):
     """Delete the ``.<key>.json.*.tmp`` files of writes cut short; returns how many.
 
@@ -238,7 +256,9 @@ def run_sweep(task, cells, out_dir, *, scheduler=None, workers=None, progress=Tr
         such as ``"tcp://host:8786"``: that Dask cluster (its workers need swarmreg).
     workers : int, optional
         Processes (default: the machine's cores); with ``workers=1`` and no scheduler the
-        cells run in this process, one after another.
+        cells run in this process, one after another.  Without a scheduler or with
+        ``"local"``, the first cell of each kind runs in this process before the others
+        (see the module docstring).
     progress : bool
         Show a progress bar (needs tqdm) with cells done / total and the ETA.
     log : callable(str)
@@ -283,13 +303,13 @@ def run_sweep(task, cells, out_dir, *, scheduler=None, workers=None, progress=Tr
         todo.append(cell)
     summary.skipped = len(records)
 
-    bar = None
+    # tqdm is checked now; the bar opens once the cells run here first (below) have run.
+    open_bar = None
     if progress and todo:
-        from ._loop import progress_bar
+        from ._loop import bar_opener
 
-        bar = progress_bar(len(cells), "cells")
-        bar.unit = "cell"
-        bar.update(summary.skipped)
+        open_bar = bar_opener(len(cells), "cells", unit="cell")
+    bar = None
 
     def finish(cell, metrics, timing, seconds):
         record = dict(key=cell.key, experiment=cell.experiment, config=cell.config, seed=cell.seed,
@@ -305,13 +325,24 @@ def run_sweep(task, cells, out_dir, *, scheduler=None, workers=None, progress=Tr
         summary.failed.append((cell, exc_text))
         log(f"cell {cell.key} {cell.config} seed {cell.seed} failed:\n{exc_text}")
 
+    def run_here(cells_here):
+        for cell in cells_here:
+            try:
+                finish(cell, *_run_cell(task, cell.config, cell.seed))  # all threads: alone
+            except Exception:
+                fail(cell, traceback.format_exc())
+
     try:
+        # On this machine, the first cell of each kind runs here first: it compiles the
+        # kernels that kind needs into Numba's cache once, where the workers load them
+        # (instead of each compiling them), and the progress bar then shows training time.
+        first = _first_of_each_kind(todo) if scheduler in (None, "local") else []
+        run_here(first)
+        todo = [c for c in todo if c not in first]
+        if open_bar is not None:
+            bar = open_bar(summary.skipped + len(first))
         if todo and scheduler is None and workers == 1:
-            for cell in todo:
-                try:
-                    finish(cell, *_run_cell(task, cell.config, cell.seed))  # all threads: alone
-                except Exception:
-                    fail(cell, traceback.format_exc())
+            run_here(todo)
         elif todo:
             pool = _executor(scheduler, workers, connect_timeout)
             try:

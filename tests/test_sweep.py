@@ -264,10 +264,45 @@ def test_every_unreadable_record_is_moved_aside_and_rerun(tmp_path, damage):
     assert len(load_records(tmp_path)) == 2
 
 
+def kinds_grid():
+    # Two kinds of cell (the text value "kind"), each with numbers that do not make a kind.
+    return [Cell("where", dict(kind=kind, lam=lam), seed) for kind in ("a", "b")
+            for lam in (0.1, 1.0) for seed in range(2)]
+
+
+def test_the_first_cell_of_each_kind_runs_here_the_others_in_the_pool_with_one_thread(tmp_path):
+    # The first cell of each kind compiles its kernels here, once, before the pool starts.
+    cells = kinds_grid()
+    records = run_sweep(sweep_tasks.where, cells, tmp_path, workers=2, progress=False, log=quiet)
+    here = [r["timing"]["pid"] == os.getpid() for r in records]
+    assert here == [True, False, False, False, True, False, False, False]
+    assert {r["timing"]["threads"] for r, h in zip(records, here) if not h} == {1}
+    assert [r["metrics"]["value"] for r in records] == [c.seed for c in cells]
+
+
+def test_the_progress_bar_opens_after_the_first_cell_of_each_kind(tmp_path, monkeypatch):
+    # Those cells compile the kernels: opened before them, the bar would show compile time.
+    from swarmreg import _loop
+
+    log = sweep_tasks.LOG
+    log.clear()
+
+    def fake_tqdm(**kwargs):
+        log.append(("bar opened", kwargs["initial"], kwargs["total"]))
+        return type("Bar", (), {"update": lambda self, k: None, "close": lambda self: None})()
+
+    monkeypatch.setattr(_loop, "_tqdm", lambda: fake_tqdm)
+    cells = [Cell("logged", dict(kind=kind, lam=lam), seed) for kind in ("a", "b")
+             for lam in (0.1, 1.0) for seed in range(2)]
+    run_sweep(sweep_tasks.logged, cells, tmp_path, workers=1, progress=True, log=quiet)
+    assert log[:3] == [("cell", "a", 0), ("cell", "b", 0), ("bar opened", 2, 8)]
+    assert len(log) == 3 + 6
+
+
 def test_pool_cells_run_with_one_numba_thread(tmp_path):
     records = run_sweep(sweep_tasks.numba_threads, grid(4), tmp_path, workers=2, progress=False,
                         log=quiet)
-    assert {r["metrics"]["threads"] for r in records} == {1}
+    assert [r["metrics"]["threads"] for r in records][1:] == [1, 1, 1]  # the first ran here
 
 
 def test_dask_cells_run_with_one_numba_thread_read_from_inside_a_task(tmp_path):
@@ -275,7 +310,7 @@ def test_dask_cells_run_with_one_numba_thread_read_from_inside_a_task(tmp_path):
     pytest.importorskip("distributed")
     records = run_sweep(sweep_tasks.numba_threads, grid(4), tmp_path, scheduler="local", workers=2,
                         progress=False, log=quiet)
-    assert {r["metrics"]["threads"] for r in records} == {1}
+    assert [r["metrics"]["threads"] for r in records][1:] == [1, 1, 1]  # the first ran here
 
 
 def test_an_unreachable_scheduler_fails_within_the_timeout_naming_the_address(tmp_path):
