@@ -91,7 +91,7 @@ class Objective:
     @property
     def scratch_size(self):
         """float64 entries of one of ``scratch``'s buffers."""
-        return (2 * max(self.network.layers[1:]) + 3) * self.block
+        return error_kernels.scratch_rows(self.network.layers) * self.block
 
     def gradient_buffers(self):
         """``(acts, deltas, grad)`` scratch for ``gradient_kernels.batch_gradient``."""

@@ -15,9 +15,9 @@ machine) apart from what does not (``seconds``, ``finished`` and the task's own
 the task itself: cells already run side by side, one per core.  On this machine (a
 local pool or a Dask ``LocalCluster``) the first pending cell of each kind (each
 combination of the text and boolean values of its configuration) runs first, here, with
-every thread: it compiles the kernels of its kind into Numba's cache once, where the
-workers load them instead of each compiling them, and the progress bar opens after it,
-so that it shows training time, not compile time.
+one Numba thread as well: it compiles the kernels of its kind into Numba's cache once,
+where the workers load them instead of each compiling them, and the progress bar opens
+after it, so that it shows training time, not compile time.
 
 Executors are ``concurrent.futures`` executors: a ``ProcessPoolExecutor`` by
 default, or ``dask.distributed``'s own ``Client.get_executor()`` for a cluster
@@ -144,18 +144,25 @@ def _run_cell_one_thread(task, config, seed):
 
     Set here, in the task, because Numba's thread count belongs to the thread that runs
     the kernels: a Dask worker runs tasks in its own threads, not in the one that
-    ``Client.run`` reaches.
+    ``Client.run`` reaches.  Restored afterwards: the first cells of a sweep run in the
+    calling process.
     """
     import numba
 
+    threads = numba.get_num_threads()
     numba.set_num_threads(1)
-    return _run_cell(task, config, seed)
+    try:
+        return _run_cell(task, config, seed)
+    finally:
+        numba.set_num_threads(threads)
 
 
 def _first_of_each_kind(cells):
     """The first of ``cells`` for each combination of the text and boolean values of their
-    configurations: what selects a trainer, a rule, an activation or a loss, and so the
-    kernels a cell compiles (numbers, such as λ, do not)."""
+    configurations: what mostly selects a trainer, a rule, an activation or a loss, and so
+    the kernels a cell compiles.  Numbers such as λ do not; a batch size of 1 against
+    larger ones does (online and batch epochs), and cells whose kind this misses compile
+    in the workers, as they would without it."""
     seen, first = set(), []
     for cell in cells:
         kind = tuple(sorted((k, v) for k, v in cell.config.items() if isinstance(v, (str, bool))))
@@ -278,9 +285,11 @@ def run_sweep(task, cells, out_dir, *, scheduler=None, workers=None, progress=Tr
         After the run, if any cell raised; the successful cells are saved.
     """
     from . import __version__
-    from ._validation import check_bool, check_real
+    from ._validation import check_bool, check_int, check_real
 
     progress = check_bool(progress, "progress")
+    if workers is not None:
+        workers = check_int(workers, "workers", low=1, int64=False)
     connect_timeout = check_real(connect_timeout, "connect_timeout", low=0.0, low_open=True)
     cells_dir = Path(out_dir, "cells")
     cells_dir.mkdir(parents=True, exist_ok=True)
@@ -325,26 +334,32 @@ def run_sweep(task, cells, out_dir, *, scheduler=None, workers=None, progress=Tr
         summary.failed.append((cell, exc_text))
         log(f"cell {cell.key} {cell.config} seed {cell.seed} failed:\n{exc_text}")
 
-    def run_here(cells_here):
+    def run_here(cells_here, one_thread):
+        run = _run_cell_one_thread if one_thread else _run_cell  # all threads: alone
         for cell in cells_here:
             try:
-                finish(cell, *_run_cell(task, cell.config, cell.seed))  # all threads: alone
+                finish(cell, *run(task, cell.config, cell.seed))
             except Exception:
                 fail(cell, traceback.format_exc())
 
+    pool = None
     try:
-        # On this machine, the first cell of each kind runs here first: it compiles the
-        # kernels that kind needs into Numba's cache once, where the workers load them
-        # (instead of each compiling them), and the progress bar then shows training time.
-        first = _first_of_each_kind(todo) if scheduler in (None, "local") else []
-        run_here(first)
-        todo = [c for c in todo if c not in first]
-        if open_bar is not None:
-            bar = open_bar(summary.skipped + len(first))
-        if todo and scheduler is None and workers == 1:
-            run_here(todo)
-        elif todo:
+        if todo and not (scheduler is None and workers == 1):
+            # Before any cell runs, so that a setup error (no dask.distributed, no scheduler
+            # at the address) comes first.
             pool = _executor(scheduler, workers, connect_timeout)
+        # On this machine, the first cell of each kind runs here first, as the pool's do
+        # (one thread, unless all run here): it compiles the kernels of its kind into
+        # Numba's cache once, where the workers load them, and the bar then opens.
+        first = _first_of_each_kind(todo) if scheduler in (None, "local") else []
+        run_here(first, one_thread=pool is not None)
+        first_ids = {id(c) for c in first}
+        todo = [c for c in todo if id(c) not in first_ids]
+        if open_bar is not None:
+            bar = open_bar(summary.skipped + summary.ran)
+        if todo and pool is None:
+            run_here(todo, one_thread=False)
+        elif todo:
             try:
                 # Finished futures arrive through a SimpleQueue, not concurrent.futures.wait:
                 # a Ctrl-C inside wait() can leave a future's lock held, and the pool's
@@ -365,9 +380,14 @@ def run_sweep(task, cells, out_dir, *, scheduler=None, workers=None, progress=Tr
                         finish(futures[fut], metrics, timing, seconds)
             except BaseException:
                 _abandon(pool)
+                pool = None
                 raise
+        if pool is not None:
             pool.shutdown(wait=True)
+            pool = None
     finally:
+        if pool is not None:  # an error or a Ctrl-C while the first cells ran here
+            _abandon(pool)
         if bar is not None:
             bar.close()
         summary.elapsed = time.perf_counter() - start

@@ -7,10 +7,9 @@ Data layout.  Samples are processed in blocks of ``B`` items stored feature-majo
 ``xb[block, feature, item]``, so that every inner loop runs over the items of a
 block: contiguous, the same length for every layer, and free of per-sample
 allocation, which lets LLVM vectorize it.  One particle's activations for a block
-live in a small scratch buffer ``buf`` of shape ``(2·maxw + 3, B)``:
-two ping-pong slabs of ``maxw`` rows (``maxw`` = widest non-input layer, rounded up
-to a multiple of 4) followed
-by three rows of per-item scratch (running max and softmax sum, which double as
+live in a small scratch buffer ``buf`` of shape ``(2·maxw + 3, B)``: two ping-pong
+slabs of ``maxw`` rows (``maxw`` = widest non-input layer, rounded up to a multiple of
+4) followed by three rows of per-item scratch (running max and softmax sum, which double as
 the scratch of ``fastmath`` while activations are computed, and the loss
 accumulator).  tanh and exp come from ``fastmath``, whose loops vectorize; libm's
 would cost one call per element.
@@ -79,12 +78,16 @@ def to_blocks(A, block=None):
     return np.ascontiguousarray(padded.reshape(n_blocks, block, d).transpose(0, 2, 1)), block, n
 
 
+def scratch_rows(sizes):
+    """Rows of one scratch buffer: ``2·maxw + 3``, ``maxw`` the widest non-input layer
+    rounded up to a multiple of 4 (``_affine`` writes whole blocks of four rows)."""
+    return 2 * (-(-int(max(sizes[1:])) // 4) * 4) + 3
+
+
 def scratch(n_buffers, sizes, block):
-    """Scratch for ``n_buffers`` concurrent evaluations: ``(n_buffers, 2·maxw + 3, block)``,
-    ``maxw`` the widest non-input layer rounded up to a multiple of 4 (``_affine`` writes
-    whole blocks of four rows)."""
-    maxw = -(-int(max(sizes[1:])) // 4) * 4
-    return np.empty((n_buffers, 2 * maxw + 3, block))
+    """Scratch for ``n_buffers`` concurrent evaluations: ``(n_buffers, scratch_rows(sizes),
+    block)``."""
+    return np.empty((n_buffers, scratch_rows(sizes), block))
 
 
 @inline
