@@ -141,7 +141,8 @@ def unlinked(signature, name="unlinked"):
 def is_ready(dispatcher, signature):
     """Whether ``dispatcher`` has ``signature`` compiled in this process or in Numba's
     cache.  To look in the cache it loads the kernel and drops it (milliseconds): the
-    first use loads it again."""
+    first use loads it again.  Where the kernel's cache index does not exist it answers
+    without loading."""
     args = signature.args if hasattr(signature, "args") else tuple(signature)
     if args in dispatcher.overloads:
         return True
