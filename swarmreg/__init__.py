@@ -28,6 +28,7 @@ from .pso import train_pso
 from .result import TrainResult
 from .ridge import ridge_closed_form
 from .saving import ModelFileError, load_model, save_model
+from ._version import __version__
 
 #: Names served by ``swarmreg.estimators``, imported on first use: that module imports
 #: scikit-learn when it is installed, which ``import swarmreg`` should not pay for.
@@ -42,8 +43,6 @@ def __getattr__(name):
         return getattr(estimators, name)
     raise AttributeError(f"module 'swarmreg' has no attribute {name!r}")
 
-
-__version__ = "0.1.0"
 
 __all__ = [
     "Network",

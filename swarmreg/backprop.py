@@ -13,7 +13,7 @@ from ._loop import History, bar_opener, check_seed, drive, non_finite_run
 from ._kernels.jit import compile_alongside
 from ._kernels.pcg64 import state_words
 from ._validation import check_bool, check_choice, check_int, check_memory, check_real, check_theta
-from .error import LOSS_CODES, Objective
+from .error import LOSSES, Objective
 from .lambdas import convert_lambda, decay_fixed_point_lambda
 from .result import summarize
 
@@ -238,7 +238,7 @@ def train_backprop(network, X, y, *, lam=0.0, rule="objective", lr=0.01, batch_s
     buf = obj.scratch(1)[0]
     order = np.arange(obj.n_samples, dtype=np.int64)
     run = backprop_kernels.Run(theta, vel, sq, prev, order, rng_words, counters, best_err)
-    grad = backprop_kernels.Gradient(obj.X, obj.T, sizes, hidden, output, LOSS_CODES[loss],
+    grad = backprop_kernels.Gradient(obj.X, obj.T, sizes, hidden, output, LOSSES[loss],
                                      *obj.gradient_buffers())
     steps_settings = backprop_kernels.Settings(
         batch_size, shuffle, OPTIMIZERS[optimizer], (lr, momentum, beta1, beta2, eps), coupled,

@@ -412,7 +412,7 @@ def _lambda(args):
 # -- the parser -----------------------------------------------------------------------------
 
 def build_parser():
-    from . import __version__
+    from ._version import __version__
     from .experiments import EXPERIMENTS
     from .lambdas import SCHEMES
 

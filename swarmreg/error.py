@@ -14,9 +14,10 @@ from ._kernels import gradient as gradient_kernels
 from ._validation import (as_float_matrix, check_bool, check_lam, check_loss, check_theta,
                           encode_targets)
 
-__all__ = ["regularized_error", "gradient", "Objective"]
+__all__ = ["regularized_error", "gradient", "Objective", "LOSSES"]
 
-LOSS_CODES = {"mse": error_kernels.MSE, "cross_entropy": error_kernels.CROSS_ENTROPY}
+#: The data errors, by name (the kernels' integer code).
+LOSSES = {"mse": error_kernels.MSE, "cross_entropy": error_kernels.CROSS_ENTROPY}
 
 
 @dataclass(frozen=True, eq=False)
@@ -71,12 +72,12 @@ class Objective:
         pieces are compiled, or loaded from the cache, on the first call."""
         sizes, hidden, output = self.network._codes
         return error_kernels.ErrorPass.build(self.xb, self.tb, self.n_samples, sizes, hidden,
-                                             output, LOSS_CODES[self.loss])
+                                             output, LOSSES[self.loss])
 
     def error_pass_jobs(self):
         """``(kernel, signature)`` of what ``error_pass`` compiles (for ``compile_alongside``)."""
         _, hidden, output = self.network._codes
-        return error_kernels.ErrorPass.jobs(hidden, output, LOSS_CODES[self.loss])
+        return error_kernels.ErrorPass.jobs(hidden, output, LOSSES[self.loss])
 
     def unlinked_error_pass(self):
         """``error_pass``'s Numba type without compiling its pieces (to compile the kernels
@@ -108,7 +109,7 @@ class Objective:
         sizes, hidden, output = self.network._codes
         data = gradient_kernels.batch_gradient(
             theta, self.X, self.T, np.arange(self.n_samples), 0, self.n_samples, sizes, hidden,
-            output, LOSS_CODES[self.loss], acts, deltas, grad)
+            output, LOSSES[self.loss], acts, deltas, grad)
         if self.lam == 0.0:
             return data, grad
         masked = self.penalty_mask * theta

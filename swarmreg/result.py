@@ -4,7 +4,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["TrainResult", "summarize"]
+__all__ = ["TrainResult", "summarize", "STOP_REASONS"]
+
+#: Why a training run stopped: each ``TrainResult.stop_reason`` and what it means.
+STOP_REASONS = {
+    "max_iter": "the budget of iterations (epochs) ran out",
+    "target_error": "the error E reached target_error",
+    "patience": "patience iterations (epochs) passed without a new lowest E",
+    "callback": "the callback returned True",
+    "diverged": "back-prop's E became non-finite; theta is the last finite one",
+    "converged": "L-BFGS-B met its tolerances",
+    "failed": "L-BFGS-B stopped on an error; the reason reads 'failed: <scipy's message>'",
+}
 
 
 @dataclass(frozen=True, eq=False)
@@ -38,9 +49,9 @@ class TrainResult:
     elapsed : float
         Wall-clock seconds spent training, validation excluded.
     stop_reason : str
-        ``"max_iter"``, ``"target_error"``, ``"patience"``, ``"callback"``; back-prop also
-        ``"diverged"`` (θ is then the last finite one); L-BFGS ``"converged"`` or
-        ``"failed: <scipy's message>"``.
+        One of ``STOP_REASONS``: ``"max_iter"``, ``"target_error"``, ``"patience"``,
+        ``"callback"``; back-prop also ``"diverged"`` (θ is then the last finite one); L-BFGS
+        ``"converged"`` or ``"failed: <scipy's message>"``.
     trainer : str
         ``"pso"``, ``"backprop"`` or ``"lbfgs"``.
     lam : float

@@ -73,7 +73,7 @@ def save_model(model, path):
     pathlib.Path
         ``path``, so that ``load_model(save_model(m, p))`` reads back what was written.
     """
-    from . import __version__
+    from ._version import __version__
     from .result import TrainResult
 
     if isinstance(model, TrainResult):

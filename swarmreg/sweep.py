@@ -284,7 +284,7 @@ def run_sweep(task, cells, out_dir, *, scheduler=None, workers=None, progress=Tr
     SweepError
         After the run, if any cell raised; the successful cells are saved.
     """
-    from . import __version__
+    from ._version import __version__
     from ._validation import check_bool, check_int, check_real
 
     progress = check_bool(progress, "progress")
