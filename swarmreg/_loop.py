@@ -7,6 +7,7 @@ import time
 
 import numpy as np
 
+from ._kernels import stops
 from ._validation import check_int
 
 #: Wall time aimed at per call of a jitted loop: Python handles a Ctrl-C only between
@@ -84,7 +85,7 @@ class History:
         return self.array
 
 
-def drive(iterate, total, counters, code, reasons, *, callback=None, report=None, open_bar=None):
+def drive(iterate, total, counters, code, *, callback=None, report=None, open_bar=None):
     """Run ``iterate(steps) -> code`` until it stops or ``counters[0]`` reaches ``total``.
 
     Each call runs as many steps as take about ``CHUNK_SECONDS`` (starting from one
@@ -97,8 +98,8 @@ def drive(iterate, total, counters, code, reasons, *, callback=None, report=None
     Parameters
     ----------
     iterate : callable(int) -> int
-        Runs up to that many steps and returns a stop code; ``reasons[code] ==
-        "max_iter"`` means it merely ran out of steps.
+        Runs up to that many steps and returns a stop code (``_kernels.stops``):
+        ``RAN_OUT`` means it merely ran out of steps.
     counters : int64 array whose element 0 counts the steps done.
     code : int
         The code before the first call (a target may already be met).
@@ -111,9 +112,9 @@ def drive(iterate, total, counters, code, reasons, *, callback=None, report=None
     Returns
     -------
     str
-        The stop reason: ``reasons[code]``, or ``"callback"``.
+        The stop reason: ``stops.REASONS[code]``, or ``"callback"``.
     """
-    ran_out = next(c for c, r in reasons.items() if r == "max_iter")
+    reasons, ran_out = stops.REASONS, stops.RAN_OUT
     bar = None if open_bar is None else open_bar()
     chunk = 1
     reason = reasons[code]

@@ -11,7 +11,7 @@ import os
 
 import numpy as np
 
-LOSSES = ("mse", "cross_entropy")
+from ._kernels.losses import LOSSES
 
 
 def _numeric_array(a, name):
@@ -205,10 +205,13 @@ def check_lam(lam):
 
 
 def check_loss(network, loss):
+    """A loss name of ``LOSSES`` that has pieces for ``network``'s output activation."""
     check_choice(loss, "loss", LOSSES)
-    if loss == "cross_entropy" and not network.is_classifier:
+    fits = LOSSES[loss].pieces
+    if network.output not in fits:
+        others = [name for name, entry in LOSSES.items() if network.output in entry.pieces]
         raise ValueError(
-            "loss='cross_entropy' needs a 'softmax' or 'logistic' output; "
-            f"{network!r} has an identity output (use loss='mse')"
+            f"loss={loss!r} needs a {' or '.join(map(repr, fits))} output; {network!r} has "
+            f"an {network.output!r} output (use loss={others[0]!r})"
         )
     return loss

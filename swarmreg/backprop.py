@@ -9,18 +9,19 @@ import warnings
 import numpy as np
 
 from ._kernels import backprop as backprop_kernels
+from ._kernels import stops
 from ._loop import History, bar_opener, check_seed, drive, non_finite_run
 from ._kernels.jit import compile_alongside
 from ._kernels.pcg64 import state_words
 from ._validation import check_bool, check_choice, check_int, check_memory, check_real, check_theta
-from .error import LOSSES, Objective
+from .error import Objective
 from .lambdas import convert_lambda, decay_fixed_point_lambda
 from .result import summarize
 
 __all__ = ["train_backprop", "RULES", "OPTIMIZERS"]
 
-#: The optimizers, by the kernel's integer code.
-OPTIMIZERS = {"sgd": backprop_kernels.SGD, "adam": backprop_kernels.ADAM}
+#: The optimizers, by name (the kernels' integer codes).
+OPTIMIZERS = backprop_kernels.OPTIMIZERS
 
 #: The L2 rules, as (coupled shrink, divided by the batch's m?, decoupled shrink) per
 #: unit of λ: ``g ← g + a·w`` before the optimizer's step, ``w ← w − d·w`` outside it
@@ -34,12 +35,6 @@ RULES = {
     "decoupled": (0.0, False, 1.0),  # w ← w − η·g − ηλ·w_old (d = ηλ, set below)
 }
 
-_STOP_REASONS = {
-    backprop_kernels.RAN_OUT: "max_iter",
-    backprop_kernels.HIT_TARGET: "target_error",
-    backprop_kernels.STALLED: "patience",
-    backprop_kernels.DIVERGED: "diverged",
-}
 
 
 def equivalent_lambda(lam, rule, *, lr, batch_size, n_samples, momentum=0.0, optimizer="sgd"):
@@ -228,7 +223,6 @@ def train_backprop(network, X, y, *, lam=0.0, rule="objective", lr=0.01, batch_s
     coupled = unit_coupled * lam_nominal / (N if rule == "textbook_dataset" else 1.0)
     decoupled = unit_decoupled * lam_nominal * (lr if rule == "decoupled" else 1.0)
     shrink_mask = obj.penalty_mask  # weights, plus biases when include_biases
-    sizes, hidden, output = network._codes
     vel = np.zeros_like(theta)
     sq = np.zeros_like(theta)
     prev = np.empty_like(theta)
@@ -238,15 +232,16 @@ def train_backprop(network, X, y, *, lam=0.0, rule="objective", lr=0.01, batch_s
     buf = obj.scratch(1)[0]
     order = np.arange(obj.n_samples, dtype=np.int64)
     run = backprop_kernels.Run(theta, vel, sq, prev, order, rng_words, counters, best_err)
-    grad = backprop_kernels.Gradient(obj.X, obj.T, sizes, hidden, output, LOSSES[loss],
-                                     *obj.gradient_buffers())
     steps_settings = backprop_kernels.Settings(
         batch_size, shuffle, OPTIMIZERS[optimizer], (lr, momentum, beta1, beta2, eps), coupled,
         per_item, decoupled, shrink_mask, target, patience)
     online = batch_size == 1
     # The kernels compile (or load from the cache) before the clock starts; on a cold first
-    # call the epoch kernel compiles in a second process meanwhile.
-    with compile_alongside([backprop_kernels.epoch_job(online, run, grad, steps_settings)]):
+    # call the epoch kernel compiles in a second process meanwhile (typed by a Gradient whose
+    # pieces are not compiled yet: they compile here).
+    typed = obj.gradient_pass(linked=False)
+    with compile_alongside([backprop_kernels.epoch_job(online, run, typed, steps_settings)]):
+        grad = obj.gradient_pass()
         error_pass = obj.error_pass()
         backprop_kernels.prepare(run, grad, steps_settings, error_pass, obj.lam, obj.penalty_mask,
                                  buf, history.array, online)
@@ -261,8 +256,8 @@ def train_backprop(network, X, y, *, lam=0.0, rule="objective", lr=0.01, batch_s
     with np.errstate(over="ignore", invalid="ignore"):  # a non-finite start is reported below
         data, pen = obj.terms(theta.reshape(1, -1))
         history.array[0] = best_err[0] = data[0] + obj.penalty_term(pen)[0]
-    code = backprop_kernels.HIT_TARGET if history.array[0] <= target else backprop_kernels.RAN_OUT
-    stop_reason = drive(iterate, epochs, counters, code, _STOP_REASONS, callback=callback,
+    code = stops.HIT_TARGET if history.array[0] <= target else stops.RAN_OUT
+    stop_reason = drive(iterate, epochs, counters, code, callback=callback,
                         report=lambda: (float(history.array[counters[0]]), theta.copy()),
                         open_bar=open_bar)
     elapsed = time.perf_counter() - start

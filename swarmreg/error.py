@@ -11,13 +11,13 @@ import numpy as np
 
 from ._kernels import error as error_kernels
 from ._kernels import gradient as gradient_kernels
+from ._kernels.losses import LOSSES  # the data errors by name: the registry, public here
 from ._validation import (as_float_matrix, check_bool, check_lam, check_loss, check_theta,
                           encode_targets)
+from .network import Network
 
 __all__ = ["regularized_error", "gradient", "Objective", "LOSSES"]
 
-#: The data errors, by name (the kernels' integer code).
-LOSSES = {"mse": error_kernels.MSE, "cross_entropy": error_kernels.CROSS_ENTROPY}
 
 
 @dataclass(frozen=True, eq=False)
@@ -43,8 +43,6 @@ class Objective:
     @classmethod
     def build(cls, network, X, y, lam, *, loss="mse", include_biases=False):
         """Validate ``X``, ``y``, ``lam`` and ``loss`` and lay the data out for the kernels."""
-        from .network import Network
-
         if not isinstance(network, Network):
             raise TypeError(f"network must be a swarmreg.Network, got {type(network).__name__}")
         lam = check_lam(lam)
@@ -70,34 +68,36 @@ class Objective:
     def error_pass(self):
         """The data error as the kernels take it (``_kernels.error.ErrorPass``); its
         pieces are compiled, or loaded from the cache, on the first call."""
-        sizes, hidden, output = self.network._codes
-        return error_kernels.ErrorPass.build(self.xb, self.tb, self.n_samples, sizes, hidden,
-                                             output, LOSSES[self.loss])
+        net = self.network
+        return error_kernels.ErrorPass.build(self.xb, self.tb, self.n_samples, net._kernel_sizes,
+                                             net.hidden, net.output, self.loss)
 
     def error_pass_jobs(self):
         """``(kernel, signature)`` of what ``error_pass`` compiles (for ``compile_alongside``)."""
-        _, hidden, output = self.network._codes
-        return error_kernels.ErrorPass.jobs(hidden, output, LOSSES[self.loss])
+        return error_kernels.ErrorPass.jobs(self.network.hidden, self.network.output, self.loss)
 
     def unlinked_error_pass(self):
         """``error_pass``'s Numba type without compiling its pieces (to compile the kernels
         that take it meanwhile); never to run."""
         return error_kernels.ErrorPass.unlinked(self.xb, self.tb, self.n_samples,
-                                                self.network._codes[0])
+                                                self.network._kernel_sizes)
 
     def scratch(self, n_buffers):
         """``n_buffers`` scratch buffers for the error kernel (one per thread that may use one)."""
-        return error_kernels.scratch(n_buffers, self.network._codes[0], self.block)
+        return error_kernels.scratch(n_buffers, self.network._kernel_sizes, self.block)
 
     @property
     def scratch_size(self):
         """float64 entries of one of ``scratch``'s buffers."""
         return error_kernels.scratch_rows(self.network.layers) * self.block
 
-    def gradient_buffers(self):
-        """``(acts, deltas, grad)`` scratch for ``gradient_kernels.batch_gradient``."""
-        width = int(sum(self.network.layers[1:]))
-        return np.empty(width), np.empty(width), np.empty(self.network.n_params)
+    def gradient_pass(self, linked=True):
+        """The data error's gradient as the kernels take it (``_kernels.gradient.Gradient``,
+        with fresh scratch); its pieces are compiled, or loaded, on the first call
+        (``linked=False``: not compiled, to type the kernels that take it; never to run)."""
+        net = self.network
+        return gradient_kernels.Gradient.build(self.X, self.T, net._kernel_sizes, net.hidden,
+                                               net.output, self.loss, linked)
 
     def value_and_gradient(self, theta):
         """``(E(θ), ∇E(θ))`` for a validated θ of shape (n_params,), by back-propagation.
@@ -105,11 +105,10 @@ class Objective:
         ``∇E = (1/N) Σ_i ∂loss_i/∂θ + 2λ·mask⊙θ``.  The value is summed item by item,
         so it may differ from ``terms`` in the last bits.
         """
-        acts, deltas, grad = self.gradient_buffers()
-        sizes, hidden, output = self.network._codes
-        data = gradient_kernels.batch_gradient(
-            theta, self.X, self.T, np.arange(self.n_samples), 0, self.n_samples, sizes, hidden,
-            output, LOSSES[self.loss], acts, deltas, grad)
+        gradient = self.gradient_pass()
+        data = gradient_kernels.batch_gradient(theta, gradient, np.arange(self.n_samples), 0,
+                                               self.n_samples)
+        grad = gradient.grad
         if self.lam == 0.0:
             return data, grad
         masked = self.penalty_mask * theta

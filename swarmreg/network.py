@@ -11,18 +11,17 @@ from __future__ import annotations
 import numpy as np
 
 from ._kernels import error as error_kernels
+from ._kernels.activations import HIDDEN
+from ._kernels.outputs import OUTPUTS
+from ._docs import fill
 from ._validation import as_float_matrix, check_memory, check_theta
 
 __all__ = ["Network", "HIDDEN_ACTIVATIONS", "OUTPUT_ACTIVATIONS"]
 
-#: Hidden activation name -> integer code understood by the jitted kernels.
-HIDDEN_ACTIVATIONS = {"tanh": error_kernels.TANH, "relu": error_kernels.RELU, "logistic": error_kernels.LOGISTIC}
-#: Output activation name -> integer code understood by the jitted kernels.
-OUTPUT_ACTIVATIONS = {
-    "softmax": error_kernels.SOFTMAX,
-    "identity": error_kernels.IDENTITY,
-    "logistic": error_kernels.LOGISTIC,
-}
+#: The hidden activations, by name (the registry ``_kernels.activations.HIDDEN``).
+HIDDEN_ACTIVATIONS = HIDDEN
+#: The output activations, by name (the registry ``_kernels.outputs.OUTPUTS``).
+OUTPUT_ACTIVATIONS = OUTPUTS
 
 
 class Network:
@@ -34,10 +33,10 @@ class Network:
         Widths ``[d, h1, ..., K]``: input width, hidden widths, output width.
         At least two entries, each ≥ 1, and few enough parameters that a mask and one θ
         (9 bytes per parameter) fit in the memory available (ValueError otherwise).
-    hidden : {"tanh", "relu", "logistic"}
-        Activation of every hidden layer.
-    output : {"softmax", "identity", "logistic"}
-        Output activation: ``softmax`` for K-class classification (K ≥ 2),
+    hidden : {<HIDDEN>}
+        Activation of every hidden layer (``HIDDEN_ACTIVATIONS``).
+    output : {<OUTPUT>}
+        Output activation (``OUTPUT_ACTIVATIONS``): ``softmax`` for K-class classification (K ≥ 2),
         ``identity`` for regression, ``logistic`` for binary (K = 1) or
         one-vs-rest classification.
 
@@ -73,10 +72,10 @@ class Network:
             raise ValueError(f"hidden must be one of {sorted(HIDDEN_ACTIVATIONS)}, got {hidden!r}")
         if output not in OUTPUT_ACTIVATIONS:
             raise ValueError(f"output must be one of {sorted(OUTPUT_ACTIVATIONS)}, got {output!r}")
-        if output == "softmax" and sizes[-1] < 2:
+        if sizes[-1] < OUTPUT_ACTIVATIONS[output].min_width:
             raise ValueError(
-                "output='softmax' needs an output width >= 2 (one unit per class); "
-                "use output='logistic' for a single binary output"
+                f"output={output!r} needs an output width >= {OUTPUT_ACTIVATIONS[output].min_width}"
+                " (one unit per class); use output='logistic' for a single binary output"
             )
         self._layers = tuple(sizes)
         self._hidden = hidden
@@ -132,7 +131,7 @@ class Network:
 
     @property
     def is_classifier(self) -> bool:
-        return self._output != "identity"
+        return OUTPUT_ACTIVATIONS[self._output].classifier
 
     def __repr__(self):
         return f"Network({list(self._layers)}, hidden={self._hidden!r}, output={self._output!r})"
@@ -154,9 +153,9 @@ class Network:
 
     # -- kernel arguments (used by the trainers) ------------------------------------
     @property
-    def _codes(self):
-        """``(sizes, hidden_code, output_code)``: what the jitted kernels need."""
-        return self._sizes, HIDDEN_ACTIVATIONS[self._hidden], OUTPUT_ACTIVATIONS[self._output]
+    def _kernel_sizes(self):
+        """The layer widths as the jitted kernels take them: (n_layers + 1,) int64."""
+        return self._sizes
 
     # -- flat vector <-> matrices ----------------------------------------------------
     def unpack(self, theta):
@@ -205,8 +204,9 @@ class Network:
         """A random starting θ for gradient training (Glorot-uniform).
 
         Every weight and bias of layer l is uniform in ``±sqrt(f / (d_{l-1} + d_l))``
-        with f = 2 when the layer's own activation is logistic, else f = 6.  (scikit-learn's
-        MLP uses the same bounds but takes f from the hidden activation for every layer.)
+        with f the ``init_factor`` of the layer's own activation: 2 for the logistic
+        function, else 6.  (scikit-learn's MLP uses the same bounds but takes f from the
+        hidden activation for every layer.)
 
         Parameters
         ----------
@@ -220,8 +220,9 @@ class Network:
         theta = np.empty(self.n_params)
         n_layers = len(self._layers) - 1
         for l, (off, d_in, d_out) in enumerate(zip(self._offsets, self._layers[:-1], self._layers[1:])):
-            act = self._hidden if l < n_layers - 1 else self._output
-            bound = np.sqrt((2.0 if act == "logistic" else 6.0) / (d_in + d_out))
+            act = (HIDDEN_ACTIVATIONS[self._hidden] if l < n_layers - 1
+                   else OUTPUT_ACTIVATIONS[self._output])
+            bound = np.sqrt(act.init_factor / (d_in + d_out))
             theta[off : off + (d_in + 1) * d_out] = rng.uniform(-bound, bound, (d_in + 1) * d_out)
         return theta
 
@@ -242,12 +243,10 @@ class Network:
         theta = check_theta(self, theta, allow_stack=False)
         X = as_float_matrix(X, "X", n_cols=self.n_inputs)
         xb, _, _ = error_kernels.to_blocks(X)
-        sizes, hidden, output = self._codes
         out = np.empty((X.shape[0], self.n_outputs))
-        activate = error_kernels.pointer(error_kernels.ACTIVATIONS[hidden],
-                                         error_kernels.ACTIVATION_SIG)
-        buf = error_kernels.scratch(1, sizes, xb.shape[2])[0]
-        error_kernels.forward(theta, xb, X.shape[0], sizes, activate, output, buf, out)
+        activate, emit = error_kernels.forward_pointers(self._hidden, self._output)
+        buf = error_kernels.scratch(1, self._sizes, xb.shape[2])[0]
+        error_kernels.forward(theta, xb, X.shape[0], self._sizes, activate, emit, buf, out)
         return out
 
     def predict(self, theta, X):
@@ -266,3 +265,6 @@ class Network:
         if self.n_outputs == 1:
             return (out[:, 0] > 0.5).astype(np.int64)
         return np.argmax(out, axis=1).astype(np.int64)
+
+
+Network.__doc__ = fill(Network.__doc__, HIDDEN=HIDDEN_ACTIVATIONS, OUTPUT=OUTPUT_ACTIVATIONS)

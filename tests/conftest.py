@@ -3,8 +3,9 @@ import pytest
 
 import swarmreg as sr
 
-HIDDEN = ("tanh", "relu", "logistic")
-OUTPUTS = ("softmax", "identity", "logistic")
+#: Every registry entry: a test over these runs over an activation as soon as it is added.
+HIDDEN = tuple(sr.network.HIDDEN_ACTIVATIONS)
+OUTPUTS = tuple(sr.network.OUTPUT_ACTIVATIONS)
 SHAPES = ([3, 2], [4, 7, 3], [5, 6, 4, 2], [2, 3, 3, 3, 1], [6, 1, 2], [9, 8, 5])
 
 

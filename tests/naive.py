@@ -32,9 +32,17 @@ def weight_mask(layers):
     return np.array(mask)
 
 
+#: Each hidden activation's formula, as written in its definition.
+HIDDEN = {
+    "tanh": np.tanh,
+    "relu": lambda z: np.maximum(z, 0.0),
+    "logistic": lambda z: 1.0 / (1.0 + np.exp(-z)),
+    "softsign": lambda z: z / (1.0 + np.abs(z)),
+}
+
+
 def hidden_fn(name, z):
-    return {"tanh": np.tanh, "relu": lambda a: np.maximum(a, 0.0),
-            "logistic": lambda a: 1.0 / (1.0 + np.exp(-a))}[name](z)
+    return HIDDEN[name](z)
 
 
 def output_fn(name, z):

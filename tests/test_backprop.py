@@ -4,7 +4,7 @@ import pytest
 import swarmreg as sr
 from swarmreg._kernels.backprop import SGD, online_step
 from swarmreg._kernels.gradient import batch_gradient
-from swarmreg.error import LOSS_CODES, Objective
+from swarmreg.error import Objective
 
 import naive
 from conftest import random_problem
@@ -117,21 +117,18 @@ def test_online_step_equals_the_batch_of_one_update(layers, activations):
 def check_online_step(layers, hidden, output, loss):
     net, theta, X, y = random_problem(layers, hidden, output, 6, seed=4, scale=0.7)
     obj = Objective.build(net, X, y, 0.0, loss=loss)
-    sizes, h, o = net._codes
+    gradient = obj.gradient_pass()
     mask = np.where(np.random.default_rng(0).uniform(size=net.n_params) < 0.7, 1.0, 0.0)
     lr, mu, a, d = 0.3, 0.6, 0.05, 0.02
     theta_ref, vel_ref = theta.copy(), np.random.default_rng(1).normal(size=net.n_params)
     theta_new, vel_new = theta_ref.copy(), vel_ref.copy()
-    acts, deltas, grad = obj.gradient_buffers()
     order = np.array([2, 0, 5, 5, 1, 3, 4])
     for r, item in enumerate(order):
-        batch_gradient(theta_ref, obj.X, obj.T, order, r, 1, sizes, h, o, LOSS_CODES[loss],
-                       acts, deltas, grad)
-        vel_ref = mu * vel_ref - lr * (grad + a * mask * theta_ref)
+        batch_gradient(theta_ref, gradient, order, r, 1)
+        vel_ref = mu * vel_ref - lr * (gradient.grad + a * mask * theta_ref)
         theta_ref = theta_ref + vel_ref - d * mask * theta_ref
-        online_step(theta_new, vel_new, np.zeros(0), obj.X, obj.T, item, sizes, h, o,
-                    LOSS_CODES[loss], acts, deltas, SGD, (lr, mu, 0.9, 0.999, 1e-8), (lr, 1.0), a,
-                    d, mask)
+        online_step(theta_new, vel_new, np.zeros(0), gradient, item, SGD,
+                    (lr, mu, 0.9, 0.999, 1e-8), (lr, 1.0), a, d, mask)
         # The same operations in the same order: the same bits.
         np.testing.assert_array_equal(theta_new, theta_ref)
         np.testing.assert_array_equal(vel_new, vel_ref)

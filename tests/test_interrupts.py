@@ -14,10 +14,12 @@ import pytest
 
 import swarmreg as sr
 from swarmreg import _loop, backprop, pso
+from swarmreg._kernels import stops
 
 
-def one_call(iterate, total, counters, code, reasons, **_):
+def one_call(iterate, total, counters, code, **_):
     """The reference: the whole budget in one call of the jitted loop, as before chunking."""
+    reasons = stops.REASONS
     if reasons[code] == "max_iter":
         code = iterate(total)
     return reasons[code]

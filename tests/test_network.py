@@ -117,5 +117,5 @@ def test_a_pickled_network_comes_back_equal_with_writeable_arrays():
     net = sr.Network([4, 6, 3], hidden="relu", output="logistic")
     back = pickle.loads(pickle.dumps(net))
     assert back == net and back.n_params == net.n_params
-    assert back._codes[0].flags.writeable
+    assert back._kernel_sizes.flags.writeable
     np.testing.assert_array_equal(back.weight_mask, net.weight_mask)

@@ -19,14 +19,14 @@ import naive  # noqa: E402
 import swarmreg as sr  # noqa: E402
 from swarmreg.lambdas import SCHEMES  # noqa: E402
 
+from conftest import HIDDEN, OUTPUTS  # noqa: E402  (every registry entry)
+
 # Derandomized and without a database: the same examples on every run and machine.
 BATTERY = settings(max_examples=40, deadline=None, derandomize=True, database=None,
                    phases=[Phase.explicit, Phase.generate, Phase.shrink],
                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 TRAINING = settings(BATTERY, max_examples=15)
 
-HIDDEN = ("tanh", "relu", "logistic")
-OUTPUTS = ("softmax", "identity", "logistic")
 
 
 @st.composite

@@ -164,7 +164,7 @@ def test_progress_bar_opens_after_the_kernels_are_loaded(trainer, monkeypatch):
 
     log = []
     monkeypatch.setattr(_loop, "_tqdm", lambda: _FakeBar(log))
-    module, name = ((sr.pso.pso_kernels, "pso_iterate") if trainer == "pso"
+    module, name = ((sr._kernels.swarm, "iterate") if trainer == "pso"
                     else (sr.backprop.backprop_kernels, "backprop_epochs"))
     kernel = getattr(module, name)
 
@@ -236,7 +236,8 @@ def test_a_session_compiles_each_kernel_for_one_signature_only():
         import json, pickle, numpy as np, numba, swarmreg as sr
         from numba.core.registry import CPUDispatcher
         from swarmreg import _kernels
-        from swarmreg._kernels import backprop, error, gradient, pso
+        from swarmreg._kernels import activations, backprop, error, gradient, losses, outputs, swarm
+        from swarmreg.algorithms import pso
         X, _, y, _ = sr.datasets.iris(test_size=0.2, seed=0)
         frozen = X.copy()
         frozen.flags.writeable = False
@@ -250,7 +251,8 @@ def test_a_session_compiles_each_kernel_for_one_signature_only():
             sr.regularized_error(net, np.stack([res.theta] * 3), X, y, 0.1)
             net.predict(res.theta, X)
         many = {f"{m.__name__}.{name}": len(d.signatures)
-                for m in (backprop, error, gradient, pso) for name, d in vars(m).items()
+                for m in (activations, backprop, error, gradient, losses, outputs, swarm, pso)
+                for name, d in vars(m).items()
                 if isinstance(d, CPUDispatcher) and len(d.signatures) > 1}
         print(json.dumps(many))
         """)
@@ -296,10 +298,10 @@ def test_a_cold_first_call_compiles_the_error_pass_in_a_second_process(tmp_path)
     env = {"NUMBA_CACHE_DIR": str(tmp_path)}
     cold, _ = run_python(ALONGSIDE_SCRIPT, env)
     assert cold["started"] == [True]
-    # The second process compiled the error pass and its loss piece; this one the PSO kernels
-    # and the activation piece.
-    assert {"take_tasks", "pso_iterate", "tanh_layer"} <= set(cold["compiled"])
-    assert not {"data_error", "softmax_mse"} & set(cold["compiled"])
+    # The second process compiled the error pass, its loss piece and the algorithm's pieces;
+    # this one the shared swarm loop and the activation piece.
+    assert {"take_tasks", "iterate", "tanh_layer"} <= set(cold["compiled"])
+    assert not {"data_error", "softmax_mse", "move_global"} & set(cold["compiled"])
     assert cold["theta"] == expected.tolist()  # the same bits as a run that compiled nothing
     cached, _ = run_python(ALONGSIDE_SCRIPT, env)
     assert cached["started"] == [False] and not cached["compiled"]

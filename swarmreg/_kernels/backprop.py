@@ -43,12 +43,13 @@ from numba import typeof, types
 
 from . import pcg64
 from .error import evaluate, penalty
-from .gradient import (_item_forward, _output_delta, batch_gradient, hidden_deltas,
-                       last_layer_offsets)
+from .gradient import batch_gradient, hidden_deltas, item_forward, last_layer_offsets
 from .jit import kernel, llvm_inline, piece, pointer_for_types, unlinked
+from .stops import DIVERGED, HIT_TARGET, RAN_OUT, STALLED
 
-RAN_OUT, HIT_TARGET, STALLED, DIVERGED = 0, 1, 2, 3
 SGD, ADAM = 0, 1
+#: The optimizers, by name: their integer codes in the kernels.
+OPTIMIZERS = {"sgd": SGD, "adam": ADAM}
 
 
 @llvm_inline
@@ -93,8 +94,8 @@ def _update_row(theta, vel, sq, k0, n, ai, deltas, d0, optimizer, hyper, scale, 
 
 
 @llvm_inline
-def online_step(theta, vel, sq, X, T, item, sizes, hidden, output, loss, acts, deltas,
-                optimizer, hyper, scale, coupled, decoupled, shrink_mask):
+def online_step(theta, vel, sq, gradient, item, optimizer, hyper, scale, coupled, decoupled,
+                shrink_mask):
     """One online update (m = 1) on ``X[item]``, the gradient folded into the update.
 
     The same formulas as a batch of one item (module docstring), with
@@ -104,18 +105,19 @@ def online_step(theta, vel, sq, X, T, item, sizes, hidden, output, loss, acts, d
     backwards: the deltas of layer l − 1 are first summed from layer l's weights, which
     are updated only after that.  No gradient buffer is zeroed, filled and read back.
     """
+    X, T, sizes, activate, derive, loss, acts, deltas, _ = gradient
     n_layers = sizes.shape[0] - 1
     n_out = sizes[n_layers]
     out0 = acts.shape[0] - n_out
-    _item_forward(theta, X, item, sizes, hidden, acts)
-    _output_delta(T, item, out0, n_out, output, loss, acts, deltas)
+    item_forward(theta, X, item, sizes, activate, acts)
+    loss(T, item, out0, n_out, acts, deltas)
     off, a0 = last_layer_offsets(sizes)
     for l in range(n_layers - 1, -1, -1):
         d_in = sizes[l]
         d_out = sizes[l + 1]
         prev = a0 - d_in  # activations (and deltas) of layer l − 1; unused for l = 0
         if l > 0:  # before this layer's weights change
-            hidden_deltas(theta, off, d_in, d_out, a0, prev, hidden, acts, deltas)
+            hidden_deltas(theta, off, d_in, d_out, a0, prev, derive, acts, deltas)
         for i in range(d_in):
             ai = X[item, i] if l == 0 else acts[prev + i]
             _update_row(theta, vel, sq, off + i * d_out, d_out, ai, deltas, a0, optimizer,
@@ -142,20 +144,6 @@ class Run(NamedTuple):
     best_err: np.ndarray  # (1,) float64: the lowest E seen so far (for patience)
 
 
-class Gradient(NamedTuple):
-    """What the gradient needs: the items, sample-major, the network's codes and scratch."""
-
-    X: np.ndarray  # (N, d) float64 items
-    T: np.ndarray  # (N, K) float64 targets
-    sizes: np.ndarray  # (n_layers + 1,) int64 layer widths
-    hidden: int  # activation codes (error.TANH, ...) and loss code (error.MSE, ...)
-    output: int
-    loss: int
-    acts: np.ndarray  # scratch of gradient.batch_gradient
-    deltas: np.ndarray
-    grad: np.ndarray
-
-
 class Settings(NamedTuple):
     """The run's constants (see ``backprop_epochs`` and the module docstring)."""
 
@@ -176,17 +164,16 @@ def online_epoch(run, gradient, settings, t):
     """One epoch of online updates (m = 1) on the items in ``run.order``; returns the
     update number ``t`` after it (Adam's, counted over the whole run)."""
     theta, vel, sq, order = run.theta, run.vel, run.sq, run.order
-    X, T, sizes, hidden, output, loss, acts, deltas, _ = gradient
     optimizer, hyper, coupled, decoupled, shrink_mask = (
         settings.optimizer, settings.hyper, settings.coupled, settings.decoupled,
         settings.shrink_mask)
     scale = (hyper[0], 1.0)  # SGD never reads it
-    for r in range(X.shape[0]):
+    for r in range(gradient.X.shape[0]):
         t += 1
         if optimizer == ADAM:
             scale = adam_scale(hyper, t)
-        online_step(theta, vel, sq, X, T, order[r], sizes, hidden, output, loss, acts, deltas,
-                    optimizer, hyper, scale, coupled, decoupled, shrink_mask)
+        online_step(theta, vel, sq, gradient, order[r], optimizer, hyper, scale, coupled,
+                    decoupled, shrink_mask)
     return t
 
 
@@ -195,15 +182,15 @@ def batch_epoch(run, gradient, settings, t):
     """One epoch of updates on batches of ``settings.batch_size`` items in ``run.order``
     (the last may be smaller); returns the update number ``t`` after it."""
     theta, vel, sq, order = run.theta, run.vel, run.sq, run.order
-    X, T, sizes, hidden, output, loss, acts, deltas, grad = gradient
-    (batch_size, _, optimizer, hyper, coupled, coupled_per_item, decoupled, shrink_mask, _,
-     _) = settings
-    N = X.shape[0]
+    grad = gradient.grad
+    batch_size, optimizer, hyper, coupled, coupled_per_item, decoupled, shrink_mask = (
+        settings.batch_size, settings.optimizer, settings.hyper, settings.coupled,
+        settings.coupled_per_item, settings.decoupled, settings.shrink_mask)
+    N = gradient.X.shape[0]
     scale = (hyper[0], 1.0)  # SGD never reads it
     for start in range(0, N, batch_size):
         m = min(batch_size, N - start)
-        batch_gradient(theta, X, T, order, start, m, sizes, hidden, output, loss, acts, deltas,
-                       grad)
+        batch_gradient(theta, gradient, order, start, m)
         a = coupled / m if coupled_per_item else coupled
         t += 1
         if optimizer == ADAM:
@@ -251,7 +238,7 @@ def backprop_epochs(run, gradient, settings, data, lam, penalty_mask, buf, histo
     Parameters
     ----------
     run : Run, updated in place
-    gradient : Gradient
+    gradient : gradient.Gradient
     settings : Settings.  Adam's update number t counts every update of the run:
         ``counters[0]·⌈N / batch_size⌉`` before this call's first epoch
     data : error.ErrorPass; lam, penalty_mask (n_params,); buf — what ``E(θ)`` needs

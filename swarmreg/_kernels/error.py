@@ -15,8 +15,9 @@ accumulator).  tanh and exp come from ``fastmath``, whose loops vectorize; libm'
 would cost one call per element.
 
 Pieces.  The error pass ``data_error`` is generic: it receives the hidden layers'
-activation and the output's loss as ``Pointer``s to small kernels (``ACTIVATIONS``,
-``LOSSES``), and the trainers receive ``data_error`` itself as one (``ErrorPass``).
+activation and the output's loss as ``Pointer``s to small kernels, the ``layer`` piece
+of an ``activations.HIDDEN`` entry and the ``block`` piece of a ``losses.LOSSES`` entry,
+and the trainers receive ``data_error`` itself as one (``ErrorPass``).
 Each piece is then compiled once, only when a network uses it, and none is compiled
 again inside each kernel that calls it (``jit``'s docstring says why that matters).
 
@@ -24,21 +25,14 @@ Determinism.  Each particle is evaluated serially by one thread and every sum is
 taken in a fixed order, so an error value does not depend on the thread count.
 """
 
-import math
 from typing import NamedTuple
 
 import numpy as np
 from numba import get_thread_id, prange, types
 
-from .fastmath import exp_rows, exp_scalar, tanh_rows
-from .jit import (F1, F2, F3, I1, I2, Pointer, inline, kernel, parallel_kernel,
-                  piece, pointer, python_piece, unlinked)
-
-# Activation codes shared with network.py (logistic is both a hidden and an output code).
-TANH, RELU, LOGISTIC = 0, 1, 2
-SOFTMAX, IDENTITY = 3, 4
-# Data-error codes.
-MSE, CROSS_ENTROPY = 0, 1
+from . import activations, losses, outputs
+from .jit import (F1, F2, F3, I1, Pointer, inline, kernel, parallel_kernel, pointer, python_piece,
+                  unlinked)
 
 #: Items per block.  128 float64 items make each activation row 1 KiB, so the
 #: scratch of a network up to ~14 units wide stays in L1 cache; measured on Iris
@@ -167,166 +161,6 @@ def _affine(src, s0, d_in, theta, off, d_out, dst, t0, nb):
             i += 1
 
 
-# -- a hidden layer's activation, in place on rows r0 : r0 + d (rows −3, −2 are scratch) --
-
-#: Signature of the activation pieces: ``(buf, bits, r0, d, nb)``.
-ACTIVATION_SIG = types.void(F2, I2, types.int64, types.int64, types.int64)
-
-
-@piece
-def tanh_layer(buf, bits, r0, d, nb):
-    """``tanh`` in place on rows ``r0 : r0 + d``."""
-    tanh_rows(buf, bits, r0, d, nb, buf.shape[0] - 3, buf.shape[0] - 2)
-
-
-@piece
-def relu_layer(buf, bits, r0, d, nb):
-    """``max(z, 0)`` in place on rows ``r0 : r0 + d``."""
-    for j in range(r0, r0 + d):
-        for s in range(nb):
-            buf[j, s] = max(buf[j, s], 0.0)
-
-
-@inline
-def _logistic_rows(buf, bits, r0, d, nb):
-    """``1 / (1 + exp(−z))`` in place on rows ``r0 : r0 + d``."""
-    for j in range(r0, r0 + d):
-        for s in range(nb):
-            buf[j, s] = -buf[j, s]
-    exp_rows(buf, bits, r0, d, nb, buf.shape[0] - 3, buf.shape[0] - 2)
-    for j in range(r0, r0 + d):
-        for s in range(nb):
-            buf[j, s] = 1.0 / (1.0 + buf[j, s])
-
-
-@piece
-def logistic_layer(buf, bits, r0, d, nb):
-    """``1 / (1 + exp(−z))`` in place on rows ``r0 : r0 + d``."""
-    _logistic_rows(buf, bits, r0, d, nb)
-
-
-#: The activation piece of each hidden-activation code.
-ACTIVATIONS = {TANH: tanh_layer, RELU: relu_layer, LOGISTIC: logistic_layer}
-
-
-# -- a block's data error, added item by item to the accumulator row buf[−1] -------------
-#
-# Per item i: MSE ``Σ_k (y_ik − t_ik)²``; cross-entropy ``−Σ_k t_ik log y_ik`` (softmax)
-# or ``−Σ_k [t log y + (1 − t) log(1 − y)]`` (logistic), computed from the logits
-# ``buf[z0 : z0 + n_out]`` so that it stays finite.  Rows −3 and −2 are scratch.
-
-#: Signature of the loss pieces: ``(buf, bits, z0, n_out, tblk, nb)``.
-LOSS_SIG = types.void(F2, I2, types.int64, types.int64, F2, types.int64)
-
-
-@inline
-def _shift_by_max(buf, z0, n_out, nb):
-    """Subtract each item's largest logit from its logits (row −3 receives it)."""
-    m = buf.shape[0] - 3
-    for s in range(nb):
-        buf[m, s] = buf[z0, s]
-    for k in range(1, n_out):
-        for s in range(nb):
-            buf[m, s] = max(buf[m, s], buf[z0 + k, s])
-    for k in range(n_out):  # the logits are not needed unshifted
-        for s in range(nb):
-            buf[z0 + k, s] -= buf[m, s]
-
-
-@inline
-def _add_squared_errors(buf, z0, n_out, tblk, nb):
-    acc = buf.shape[0] - 1
-    for k in range(n_out):
-        for s in range(nb):
-            d = buf[z0 + k, s] - tblk[k, s]
-            buf[acc, s] += d * d
-
-
-@piece
-def softmax_mse(buf, bits, z0, n_out, tblk, nb):
-    """Softmax outputs, squared error.  ``exp_scalar`` inside the sum's loop: one pass
-    where ``exp_rows`` takes three, with the same bits (5 % faster on Iris 4-7-3)."""
-    m = buf.shape[0] - 3
-    ssum = buf.shape[0] - 2
-    acc = buf.shape[0] - 1
-    for s in range(nb):
-        buf[m, s] = buf[z0, s]
-    for k in range(1, n_out):
-        for s in range(nb):
-            buf[m, s] = max(buf[m, s], buf[z0 + k, s])
-    for s in range(nb):
-        buf[ssum, s] = 0.0
-    for k in range(n_out):
-        for s in range(nb):
-            e = exp_scalar(buf[z0 + k, s] - buf[m, s])
-            buf[z0 + k, s] = e
-            buf[ssum, s] += e
-    for s in range(nb):
-        buf[ssum, s] = 1.0 / buf[ssum, s]
-    for k in range(n_out):
-        for s in range(nb):
-            d = buf[z0 + k, s] * buf[ssum, s] - tblk[k, s]
-            buf[acc, s] += d * d
-
-
-@piece
-def softmax_cross_entropy(buf, bits, z0, n_out, tblk, nb):
-    """Softmax outputs, cross-entropy ``−Σ_k t_k (z_k − log Σ_j e^{z_j})``."""
-    ssum = buf.shape[0] - 2
-    acc = buf.shape[0] - 1
-    _shift_by_max(buf, z0, n_out, nb)
-    for s in range(nb):
-        buf[ssum, s] = 0.0
-    for k in range(n_out):
-        for s in range(nb):
-            buf[ssum, s] += math.exp(buf[z0 + k, s])
-    for s in range(nb):
-        buf[ssum, s] = math.log(buf[ssum, s])  # log Σ_k exp(z_k − max)
-    for k in range(n_out):
-        for s in range(nb):
-            buf[acc, s] -= tblk[k, s] * (buf[z0 + k, s] - buf[ssum, s])
-
-
-@piece
-def identity_mse(buf, bits, z0, n_out, tblk, nb):
-    """Identity outputs, squared error."""
-    _add_squared_errors(buf, z0, n_out, tblk, nb)
-
-
-@piece
-def logistic_mse(buf, bits, z0, n_out, tblk, nb):
-    """Logistic outputs, squared error."""
-    _logistic_rows(buf, bits, z0, n_out, nb)
-    _add_squared_errors(buf, z0, n_out, tblk, nb)
-
-
-@inline
-def _softplus(x):
-    """``log(1 + e^x)`` without overflow."""
-    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
-
-
-@piece
-def logistic_cross_entropy(buf, bits, z0, n_out, tblk, nb):
-    """Logistic outputs, cross-entropy ``t·softplus(−z) + (1 − t)·softplus(z)``."""
-    acc = buf.shape[0] - 1
-    for k in range(n_out):
-        for s in range(nb):
-            z = buf[z0 + k, s]
-            t = tblk[k, s]
-            buf[acc, s] += t * _softplus(-z) + (1.0 - t) * _softplus(z)
-
-
-#: The loss piece of each (output code, loss code); an identity output's loss is MSE.
-LOSSES = {
-    (SOFTMAX, MSE): softmax_mse,
-    (SOFTMAX, CROSS_ENTROPY): softmax_cross_entropy,
-    (IDENTITY, MSE): identity_mse,
-    (LOGISTIC, MSE): logistic_mse,
-    (LOGISTIC, CROSS_ENTROPY): logistic_cross_entropy,
-}
-
-
 # -- the error pass -----------------------------------------------------------------------
 
 @inline
@@ -351,16 +185,17 @@ def _logits(theta, sizes, activate, xblk, buf, bits, nb):
 
 
 #: Signature of ``data_error``.
-DATA_ERROR_SIG = types.float64(F1, F3, F3, types.int64, I1, types.FunctionType(ACTIVATION_SIG),
-                               types.FunctionType(LOSS_SIG), F2)
+DATA_ERROR_SIG = types.float64(F1, F3, F3, types.int64, I1,
+                               types.FunctionType(activations.LAYER_SIG),
+                               types.FunctionType(losses.BLOCK_SIG), F2)
 
 
 @python_piece
 def data_error(theta, xb, tb, n_samples, sizes, activate, accumulate, buf):
     """Mean over items of the per-item data error.
 
-    ``activate`` and ``accumulate`` are ``Pointer``s to an activation piece and a loss
-    piece (``ACTIVATIONS``, ``LOSSES``); ``buf`` is one scratch buffer (``scratch``).
+    ``activate`` and ``accumulate`` are ``Pointer``s to an activation's ``layer`` piece
+    and a loss's ``block`` piece; ``buf`` is one scratch buffer (``scratch``).
     """
     block = xb.shape[2]
     acc = buf.shape[0] - 1
@@ -395,15 +230,17 @@ class ErrorPass(NamedTuple):
 
     @staticmethod
     def jobs(hidden, output, loss):
-        """``(kernel, signature)`` of the three compiled functions an error pass calls: its
-        activation piece, its loss piece and ``data_error``, in that order."""
-        return [(ACTIVATIONS[hidden], ACTIVATION_SIG),
-                (LOSSES[output, loss if output != IDENTITY else MSE], LOSS_SIG),
+        """``(kernel, signature)`` of the three compiled functions an error pass calls: the
+        ``layer`` piece of the hidden activation named ``hidden``, the ``block`` piece of
+        the loss named ``loss`` for the output activation named ``output``, and
+        ``data_error``, in that order."""
+        return [(activations.HIDDEN[hidden].layer, activations.LAYER_SIG),
+                (losses.LOSSES[loss].pieces[output].block, losses.BLOCK_SIG),
                 (data_error, DATA_ERROR_SIG)]
 
     @classmethod
     def build(cls, xb, tb, n_samples, sizes, hidden, output, loss):
-        """The pieces for these activation and loss codes, compiled or loaded on first use."""
+        """The pieces for these activation and loss names, compiled or loaded on first use."""
         return cls(xb, tb, n_samples, sizes,
                    *(pointer(k, sig) for k, sig in cls.jobs(hidden, output, loss)))
 
@@ -411,8 +248,8 @@ class ErrorPass(NamedTuple):
     def unlinked(cls, xb, tb, n_samples, sizes):
         """An ``ErrorPass`` of the same Numba type whose pointers are ``jit.unlinked``: to
         compile a kernel that takes one before its pieces are compiled; never to run."""
-        return cls(xb, tb, n_samples, sizes, unlinked(ACTIVATION_SIG), unlinked(LOSS_SIG),
-                   unlinked(DATA_ERROR_SIG))
+        return cls(xb, tb, n_samples, sizes, unlinked(activations.LAYER_SIG),
+                   unlinked(losses.BLOCK_SIG), unlinked(DATA_ERROR_SIG))
 
     def value(self, theta, buf):
         """``data_error`` of θ, called from Python (``buf``: one buffer of ``scratch``)."""
@@ -448,9 +285,10 @@ def swarm_error(thetas, data, penalty_mask, work, data_out, penalty_out):
 
 
 @kernel
-def forward(theta, xb, n_samples, sizes, activate, output, buf, out):
+def forward(theta, xb, n_samples, sizes, activate, emit, buf, out):
     """Network outputs into ``out`` of shape (n_samples, n_outputs), block by block, with
-    one scratch buffer ``buf`` (``scratch``).
+    one scratch buffer ``buf`` (``scratch``); ``activate`` and ``emit`` are ``Pointer``s
+    to the hidden activation's ``layer`` piece and the output activation's ``emit``.
 
     Serial: as a parallel kernel it took 6 s to compile (Numba types and compiles a
     ``prange`` body again inside its gufunc), and a prediction is a single forward pass
@@ -462,30 +300,10 @@ def forward(theta, xb, n_samples, sizes, activate, output, buf, out):
     for blk in range(xb.shape[0]):
         nb = min(block, n_samples - blk * block)
         z0 = _logits(theta, sizes, activate, xb[blk], buf, bits, nb)
-        _output(buf, z0, n_out, nb, output, out, blk * block)
+        emit(buf, z0, n_out, nb, out, blk * block)
 
 
-@inline
-def _output(buf, z0, n_out, nb, output, out, row0):
-    """The output activation of a block's logits ``buf[z0 : z0 + n_out, :nb]`` into
-    ``out[row0 : row0 + nb]``."""
-    if output == SOFTMAX:
-        for s in range(nb):
-            m = buf[z0, s]
-            for k in range(1, n_out):
-                m = max(m, buf[z0 + k, s])
-            total = 0.0
-            for k in range(n_out):
-                e = math.exp(buf[z0 + k, s] - m)
-                out[row0 + s, k] = e
-                total += e
-            for k in range(n_out):
-                out[row0 + s, k] /= total
-    elif output == IDENTITY:
-        for s in range(nb):
-            for k in range(n_out):
-                out[row0 + s, k] = buf[z0 + k, s]
-    else:
-        for s in range(nb):
-            for k in range(n_out):
-                out[row0 + s, k] = 1.0 / (1.0 + math.exp(-buf[z0 + k, s]))
+def forward_pointers(hidden, output):
+    """``(activate, emit)`` for ``forward``: the pieces of these activation names."""
+    return (pointer(activations.HIDDEN[hidden].layer, activations.LAYER_SIG),
+            pointer(outputs.OUTPUTS[output].emit, outputs.EMIT_SIG))

@@ -7,46 +7,64 @@ cost a reference-count update each.  Per item, ``acts`` holds the outputs of lay
 ``∂loss_i/∂z``; both are flat buffers of length ``Σ_{l ≥ 1} d_l`` allocated once by
 the caller.
 
-The per-item helpers are ``llvm_inline``: compiled once each, inlined by LLVM into
-their callers (``batch_gradient`` and ``backprop.online_step``), without reference
-counting.  On networks of a few units per layer a real call, with its
+The activation and the loss come as ``Pointer``s to their registry entries' pieces
+(``activations.HIDDEN``: ``item``, ``derivative``; ``losses.LOSSES``: ``item``), in a
+``Gradient``; the per-item helpers are ``llvm_inline``: compiled once each, inlined by
+LLVM into their callers (``batch_gradient`` and ``backprop.online_step``), without
+reference counting.  On networks of a few units per layer a real call, with its
 reference-count updates of every array argument, would cost more than the
-arithmetic.  tanh and exp are ``fastmath``'s scalar versions (plain arithmetic, the
-same bits as the error kernels' row versions), not libm's.
+arithmetic.
 """
 
-import math
+from typing import NamedTuple
 
 import numpy as np
+from . import activations, losses
+from .jit import Pointer, kernel, llvm_inline, pointer, unlinked
 
-from .error import IDENTITY, MSE, RELU, SOFTMAX, TANH, _softplus
-from .fastmath import exp_scalar, tanh_scalar
-from .jit import kernel, llvm_inline
+
+class Gradient(NamedTuple):
+    """What the gradient needs: the items, sample-major, the network's pieces and scratch.
+
+    ``Gradient.build`` fills it for a network's activation and loss names.
+    """
+
+    X: np.ndarray  # (N, d) float64 items
+    T: np.ndarray  # (N, K) float64 targets
+    sizes: np.ndarray  # (n_layers + 1,) int64 layer widths
+    activate: Pointer  # the hidden activation's ``item`` piece
+    derive: Pointer  # its ``derivative`` piece
+    loss: Pointer  # the loss's ``item`` piece for the network's output
+    acts: np.ndarray  # (Σ_{l ≥ 1} d_l,) float64 scratch
+    deltas: np.ndarray  # the same
+    grad: np.ndarray  # (n_params,) float64 scratch of batch_gradient
+
+    @staticmethod
+    def pieces(hidden, output, loss):
+        """``(kernel, signature)`` of the three pieces a network's gradient calls."""
+        act = activations.HIDDEN[hidden]
+        return [(act.item, activations.ITEM_SIG), (act.derivative, activations.DERIVATIVE_SIG),
+                (losses.LOSSES[loss].pieces[output].item, losses.ITEM_SIG)]
+
+    @classmethod
+    def build(cls, X, T, sizes, hidden, output, loss, linked=True):
+        """The pieces of these names compiled (or loaded), and fresh scratch; with
+        ``linked=False`` ``jit.unlinked`` pointers instead, to type (compile) a kernel that
+        takes the ``Gradient`` before the pieces are compiled: never to run."""
+        width = int(sizes[1:].sum())
+        n_params = int(((sizes[:-1] + 1) * sizes[1:]).sum())
+        pieces = cls.pieces(hidden, output, loss)
+        links = [pointer(k, sig) if linked else unlinked(sig) for k, sig in pieces]
+        return cls(X, T, sizes, *links, np.empty(width), np.empty(width), np.empty(n_params))
 
 
 @llvm_inline
-def _activate(acts, start, stop, hidden):
-    """Apply the hidden activation to ``acts[start:stop]`` in place (code tested once,
-    outside the loops)."""
-    if hidden == TANH:
-        for j in range(start, stop):
-            acts[j] = tanh_scalar(acts[j])
-    elif hidden == RELU:
-        for j in range(start, stop):
-            acts[j] = max(acts[j], 0.0)
-    else:
-        for j in range(start, stop):
-            acts[j] = 1.0 / (1.0 + exp_scalar(-acts[j]))
-
-
-@llvm_inline
-def _item_forward(theta, X, item, sizes, hidden, acts):
+def item_forward(theta, X, item, sizes, activate, acts):
     """Forward ``X[item]``; ``acts`` receives every layer's output (logits for the last)."""
     n_layers = sizes.shape[0] - 1
-    # Not the literal 0: a literal argument would compile a second copy of _activate.
-    off = np.int64(0)
-    a0 = np.int64(0)
-    prev = np.int64(0)
+    off = 0
+    a0 = 0
+    prev = 0
     for l in range(n_layers):
         d_in = sizes[l]
         d_out = sizes[l + 1]
@@ -59,66 +77,10 @@ def _item_forward(theta, X, item, sizes, hidden, acts):
             for j in range(d_out):
                 acts[a0 + j] += ai * theta[w0 + j]
         if l < n_layers - 1:
-            _activate(acts, a0, a0 + d_out, hidden)
+            activate(acts, a0, a0 + d_out)
         prev = a0
         a0 += d_out
         off = b_off + d_out
-
-
-@llvm_inline
-def _output_delta(T, item, out0, n_out, output, loss, acts, deltas):
-    """Loss of one item and ``deltas[out0 + k] = ∂loss/∂z_k`` from the logits ``acts[out0:]``.
-
-    MSE ``Σ_k (y_k − t_k)²``: identity ``δ = 2(y − t)``; logistic ``δ = 2(y − t)·y(1 − y)``;
-    softmax ``δ_j = 2·y_j·((y_j − t_j) − Σ_k (y_k − t_k)·y_k)``.
-    Cross-entropy: softmax ``δ_j = y_j·Σ_k t_k − t_j``; logistic ``δ = y − t``.
-    """
-    total = 0.0
-    if output == SOFTMAX:
-        m = acts[out0]
-        for k in range(1, n_out):
-            m = max(m, acts[out0 + k])
-        s = 0.0
-        for k in range(n_out):
-            e = exp_scalar(acts[out0 + k] - m)
-            deltas[out0 + k] = e  # y_k, unnormalized for now
-            s += e
-        for k in range(n_out):
-            deltas[out0 + k] /= s
-        if loss == MSE:
-            ry = 0.0
-            for k in range(n_out):
-                r = deltas[out0 + k] - T[item, k]
-                total += r * r
-                ry += r * deltas[out0 + k]
-            for k in range(n_out):
-                y = deltas[out0 + k]
-                deltas[out0 + k] = 2.0 * y * ((y - T[item, k]) - ry)
-        else:
-            lse = m + math.log(s)
-            t_sum = 0.0
-            for k in range(n_out):
-                t_sum += T[item, k]
-                total -= T[item, k] * (acts[out0 + k] - lse)
-            for k in range(n_out):
-                deltas[out0 + k] = deltas[out0 + k] * t_sum - T[item, k]
-    elif output == IDENTITY:
-        for k in range(n_out):
-            r = acts[out0 + k] - T[item, k]
-            total += r * r
-            deltas[out0 + k] = 2.0 * r
-    else:  # LOGISTIC
-        for k in range(n_out):
-            zk = acts[out0 + k]
-            y = 1.0 / (1.0 + exp_scalar(-zk))
-            if loss == MSE:
-                r = y - T[item, k]
-                total += r * r
-                deltas[out0 + k] = 2.0 * r * y * (1.0 - y)
-            else:
-                total += T[item, k] * _softplus(-zk) + (1.0 - T[item, k]) * _softplus(zk)
-                deltas[out0 + k] = y - T[item, k]
-    return total
 
 
 @llvm_inline
@@ -134,27 +96,21 @@ def last_layer_offsets(sizes):
 
 
 @llvm_inline
-def hidden_deltas(theta, off, d_in, d_out, a0, prev, hidden, acts, deltas):
-    """``δ_i = f'(a_i)·Σ_j W[i, j]·δ_j`` for the d_in units of the layer below the one at
-    ``off`` (its deltas at ``deltas[a0:]``); ``a_i = acts[prev + i]`` are that layer's
-    activations, so ``f'`` is ``1 − a²`` (tanh), ``a > 0`` (relu), ``a(1 − a)`` (logistic).
-    """
+def hidden_deltas(theta, off, d_in, d_out, a0, prev, derive, acts, deltas):
+    """``δ_i = f'(z_i)·Σ_j W[i, j]·δ_j`` for the d_in units of the layer below the one at
+    ``off`` (its deltas at ``deltas[a0:]``); ``acts[prev + i]`` are that layer's outputs,
+    from which ``derive`` (the activation's ``derivative`` piece) takes f'."""
     for i in range(d_in):
         w0 = off + i * d_out
         s = 0.0
         for j in range(d_out):
             s += theta[w0 + j] * deltas[a0 + j]
-        a = acts[prev + i]
-        if hidden == TANH:
-            deltas[prev + i] = s * (1.0 - a * a)
-        elif hidden == RELU:
-            deltas[prev + i] = s if a > 0.0 else 0.0
-        else:
-            deltas[prev + i] = s * a * (1.0 - a)
+        deltas[prev + i] = s
+    derive(acts, deltas, prev, prev + d_in)
 
 
 @llvm_inline
-def _item_backward(theta, X, item, sizes, hidden, acts, deltas, grad):
+def _item_backward(theta, X, item, sizes, derive, acts, deltas, grad):
     """Add one item's ``∂loss/∂θ`` to ``grad``, given its forward pass and output delta."""
     n_layers = sizes.shape[0] - 1
     off, a0 = last_layer_offsets(sizes)  # walked backwards from here
@@ -171,17 +127,19 @@ def _item_backward(theta, X, item, sizes, hidden, acts, deltas, grad):
         for j in range(d_out):
             grad[b_off + j] += deltas[a0 + j]
         if l > 0:
-            hidden_deltas(theta, off, d_in, d_out, a0, prev, hidden, acts, deltas)
+            hidden_deltas(theta, off, d_in, d_out, a0, prev, derive, acts, deltas)
             off -= (sizes[l - 1] + 1) * d_in
             a0 = prev
 
 
 @kernel
-def batch_gradient(theta, X, T, order, start, m, sizes, hidden, output, loss, acts, deltas, grad):
+def batch_gradient(theta, gradient, order, start, m):
     """Mean data error and its gradient over the items ``order[start : start + m]``.
 
-    ``grad`` (n_params,) receives ``(1/m) Σ_i ∂loss_i/∂θ``; returns ``(1/m) Σ_i loss_i``.
+    ``gradient.grad`` (n_params,) receives ``(1/m) Σ_i ∂loss_i/∂θ``; returns
+    ``(1/m) Σ_i loss_i``.
     """
+    X, T, sizes, activate, derive, loss, acts, deltas, grad = gradient
     for j in range(grad.shape[0]):
         grad[j] = 0.0
     n_out = sizes[sizes.shape[0] - 1]
@@ -189,10 +147,9 @@ def batch_gradient(theta, X, T, order, start, m, sizes, hidden, output, loss, ac
     total = 0.0
     for r in range(start, start + m):
         i = order[r]
-        _item_forward(theta, X, i, sizes, hidden, acts)
-        total += _output_delta(T, i, out0, n_out, output, loss, acts, deltas)
-        _item_backward(theta, X, i, sizes, hidden, acts, deltas, grad)
+        item_forward(theta, X, i, sizes, activate, acts)
+        total += loss(T, i, out0, n_out, acts, deltas)
+        _item_backward(theta, X, i, sizes, derive, acts, deltas, grad)
     for j in range(grad.shape[0]):
         grad[j] /= m
     return total / m
-

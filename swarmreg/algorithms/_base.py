@@ -1,0 +1,35 @@
+"""What every swarm algorithm module gives ``swarmreg.algorithms``."""
+
+from dataclasses import dataclass
+from typing import Callable
+
+
+@dataclass(frozen=True)
+class Algorithm:
+    """A swarm algorithm on the seam of ``_kernels.swarm``.
+
+    Attributes
+    ----------
+    name, summary : str
+    options : type
+        Frozen dataclass of the algorithm's own options, validated on construction;
+        ``train_pso`` passes it the keyword arguments that are not its own.  Its method
+        ``start_description()`` says where the particles start (for messages).
+    init : callable(options, n_particles, n_params, rng) -> (State, Settings)
+        The starting state, drawn from the ``numpy.random.Generator`` ``rng`` (whose
+        stream the kernels continue), and the settings its kernels read.
+    pieces : callable(options) -> dict
+        The ``draw``, ``tasks``, ``move``, ``start`` and ``tell`` pieces.
+    evaluations : callable(n_particles, iterations) -> int
+        Full passes over the data that a run of so many iterations made.
+    state_bytes : callable(n_particles, n_params) -> int
+        Memory the state takes at its peak (to refuse a swarm that does not fit).
+    """
+
+    name: str
+    summary: str
+    options: type
+    init: Callable
+    pieces: Callable
+    evaluations: Callable
+    state_bytes: Callable

@@ -1,0 +1,248 @@
+"""Particle swarm optimization: McCaffrey's global-best PSO and its ring (lbest) variant.
+
+Each iteration moves every particle i (docs/design.md §6; Kennedy & Eberhart 1995 with
+Clerc–Kennedy constriction, as McCaffrey's network trainer uses it)::
+
+    v ← inertia·v + c1·r1·(p_i − x) + c2·r2·(g_i − x),   |v| ≤ v_max componentwise
+    x ← clip(x + v, lo, hi)
+
+with r1, r2 uniform in [0, 1) per coordinate, ``p_i`` the particle's best position and
+``g_i`` its social attractor, given by the topology (``TOPOLOGIES``): the best position
+of the swarm (``"global"``), or the best of particles i − 1, i, i + 1 (``"ring"``,
+lowest index on ties; the personal bests as the iteration found them).  With probability
+``death_prob`` a particle dies: it keeps its new velocity but gets a fresh uniform
+position in the box, and its personal best is reset to it.  After every particle is
+evaluated, each personal best becomes the new position where that is strictly better.
+
+Draws, serially from the run's generator, per iteration and particle: its r1 row, its
+r2 row, then (if ``death_prob > 0``) its death draw and, if it dies, its new position.
+"""
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+from .._kernels.jit import inline, piece
+from .._kernels.pcg64 import next_double, state_words
+from .._validation import check_choice, check_real
+from ._base import Algorithm
+
+
+class State(NamedTuple):
+    """A PSO run's state (P particles of n parameters), updated in place."""
+
+    pos: np.ndarray  # (P, n) positions
+    err: np.ndarray  # (P,) errors at the positions
+    best: np.ndarray  # (n,) the best position found
+    best_err: np.ndarray  # (1,) its error
+    counters: np.ndarray  # (3,) int64: see _kernels.swarm.SHARED_FIELDS
+    rng: np.ndarray  # (6,) uint64 PCG64 state
+    vel: np.ndarray  # (P, n) velocities
+    pbest: np.ndarray  # (P, n) personal bests
+    pbest_err: np.ndarray  # (P,) their errors
+    #: (2, P, 3, n) and (2, P) bool: iteration k's draws (r1, r2, a new position) and deaths
+    #: are in slot k % 2, so that the next ones can be drawn meanwhile
+    rnd: np.ndarray
+    reborn: np.ndarray
+
+
+class Settings(NamedTuple):
+    """The constants the PSO kernels read (see ``Options``)."""
+
+    inertia: float
+    c1: float
+    c2: float
+    lo: float
+    hi: float
+    v_max: float  # inf: no clamp
+    death_prob: float
+
+
+def _check_bounds(bounds):
+    if not isinstance(bounds, Sequence) or isinstance(bounds, str) or len(bounds) != 2:
+        raise TypeError(f"bounds must be a pair (lo, hi), got {bounds!r}")
+    lo = check_real(bounds[0], "bounds[0]")
+    hi = check_real(bounds[1], "bounds[1]")
+    if not lo < hi:
+        raise ValueError(f"bounds must satisfy lo < hi, got ({lo}, {hi})")
+    if not np.isfinite(hi - lo):
+        raise ValueError(f"bounds: hi − lo must be a finite float64, got ({lo}, {hi})")
+    return lo, hi
+
+
+@dataclass(frozen=True)
+class Options:
+    """PSO's options, validated on construction.
+
+    Parameters
+    ----------
+    inertia, c1, c2 : float ≥ 0, default 0.729, 1.49445, 1.49445
+        Inertia weight and cognitive/social coefficients (Clerc–Kennedy constriction as
+        used in McCaffrey's PSO network trainer).
+    bounds : (float, float), default (-10, 10)
+        Box for every coordinate of θ: initial positions are uniform in it and positions
+        are clipped to it.
+    init_velocity : float ≥ 0, default 0.1
+        Initial velocities are uniform in ``±init_velocity·(hi − lo)``.
+    v_max : float > 0 or None, default None
+        Clamp every velocity component to ``[−v_max, v_max]``; no clamp by default.
+    death_prob : float in [0, 1], default 0.01
+        Per-iteration probability that a particle dies and is reborn: a new uniform
+        position, velocity kept, personal best reset to the new position.  0.01 is
+        McCaffrey's value; on Iris 4-7-3 it raised the mean test accuracy over ten
+        splits from 0.92 (no rebirth) to 0.96.
+    topology : {"global", "ring"}, default "global"
+        The social attractor (``TOPOLOGIES``).
+    """
+
+    inertia: float = 0.729
+    c1: float = 1.49445
+    c2: float = 1.49445
+    bounds: tuple = (-10.0, 10.0)
+    init_velocity: float = 0.1
+    v_max: float = None
+    death_prob: float = 0.01
+    topology: str = "global"
+
+    def __post_init__(self):
+        checked = dict(
+            inertia=check_real(self.inertia, "inertia", low=0.0),
+            c1=check_real(self.c1, "c1", low=0.0),
+            c2=check_real(self.c2, "c2", low=0.0),
+            bounds=_check_bounds(self.bounds),
+            init_velocity=check_real(self.init_velocity, "init_velocity", low=0.0),
+            v_max=None if self.v_max is None else check_real(
+                self.v_max, "v_max", low=0.0, low_open=True, allow_inf=True),
+            death_prob=check_real(self.death_prob, "death_prob", low=0.0, high=1.0),
+            topology=check_choice(self.topology, "topology", tuple(TOPOLOGIES)))
+        for name, value in checked.items():
+            object.__setattr__(self, name, value)
+
+    def start_description(self):
+        """Where the particles start, for messages."""
+        return f"bounds=({self.bounds[0]:g}, {self.bounds[1]:g})"
+
+
+@inline
+def _move(i, g, swarm, settings, slot):
+    """Move particle ``i`` towards ``g``: the index of its social attractor's particle,
+    or −1 for the swarm's best (module docstring)."""
+    pos, vel, pbest, best = swarm.pos, swarm.vel, swarm.pbest, swarm.best
+    rnd = swarm.rnd[slot]
+    inertia, c1, c2 = settings.inertia, settings.c1, settings.c2
+    lo, hi, v_max = settings.lo, settings.hi, settings.v_max
+    for j in range(pos.shape[1]):
+        x = pos[i, j]
+        attractor = best[j] if g < 0 else pbest[g, j]
+        v = (inertia * vel[i, j] + c1 * rnd[i, 0, j] * (pbest[i, j] - x)
+             + c2 * rnd[i, 1, j] * (attractor - x))
+        v = min(max(v, -v_max), v_max)
+        vel[i, j] = v
+        pos[i, j] = min(max(x + v, lo), hi)
+    if swarm.reborn[slot, i]:
+        width = hi - lo
+        for j in range(pos.shape[1]):
+            pos[i, j] = lo + width * rnd[i, 2, j]
+    return i
+
+
+@piece
+def move_global(task, swarm, settings, slot):
+    """The attractor is the swarm's best position."""
+    return _move(task, -1, swarm, settings, slot)
+
+
+@piece
+def move_ring(task, swarm, settings, slot):
+    """The attractor is the best personal best of particles i − 1, i, i + 1."""
+    n_particles = swarm.pos.shape[0]
+    err = swarm.pbest_err
+    g = task
+    left = (task - 1) % n_particles
+    right = (task + 1) % n_particles
+    if err[left] < err[g]:
+        g = left
+    if err[right] < err[g]:
+        g = right
+    return _move(task, g, swarm, settings, slot)
+
+
+#: The topologies: the move piece of each social attractor.
+TOPOLOGIES = {"global": move_global, "ring": move_ring}
+
+
+@piece
+def draw(swarm, settings, slot):
+    """One iteration's random numbers (module docstring's order) into ``slot``."""
+    rng, rnd, reborn = swarm.rng, swarm.rnd[slot], swarm.reborn[slot]
+    death_prob = settings.death_prob
+    n_particles, _, n = rnd.shape
+    for i in range(n_particles):
+        for j in range(n):
+            rnd[i, 0, j] = next_double(rng)
+        for j in range(n):
+            rnd[i, 1, j] = next_double(rng)
+        reborn[i] = death_prob > 0.0 and next_double(rng) < death_prob
+        if reborn[i]:
+            for j in range(n):
+                rnd[i, 2, j] = next_double(rng)
+
+
+@piece
+def tasks(swarm, settings):
+    """Every particle moves."""
+    return swarm.pos.shape[0]
+
+
+@piece
+def start(swarm, settings):
+    """The starting positions are the personal bests."""
+    for i in range(swarm.pos.shape[0]):
+        swarm.pbest_err[i] = swarm.err[i]
+        for j in range(swarm.pos.shape[1]):
+            swarm.pbest[i, j] = swarm.pos[i, j]
+
+
+@piece
+def tell(swarm, settings, slot):
+    """Each personal best becomes the new position where that is strictly better, or
+    where the particle was reborn."""
+    pos, err, pbest, pbest_err = swarm.pos, swarm.err, swarm.pbest, swarm.pbest_err
+    dying = swarm.reborn[slot]
+    for i in range(pos.shape[0]):
+        if dying[i] or err[i] < pbest_err[i]:
+            pbest_err[i] = err[i]
+            for j in range(pos.shape[1]):
+                pbest[i, j] = pos[i, j]
+
+
+def init(options, n_particles, n_params, rng):
+    """Positions uniform in the box, velocities uniform in ``±init_velocity·(hi − lo)``."""
+    lo, hi = options.bounds
+    P, n = n_particles, n_params
+    pos = lo + (hi - lo) * rng.random((P, n))
+    vel = (2.0 * rng.random((P, n)) - 1.0) * (options.init_velocity * (hi - lo))
+    state = State(pos=pos, err=np.empty(P), best=np.empty(n), best_err=np.empty(1),
+                  counters=np.zeros(3, dtype=np.int64), rng=state_words(rng), vel=vel,
+                  pbest=np.empty((P, n)), pbest_err=np.empty(P), rnd=np.empty((2, P, 3, n)),
+                  reborn=np.zeros((2, P), dtype=np.bool_))
+    v_max = math.inf if options.v_max is None else options.v_max
+    settings = Settings(options.inertia, options.c1, options.c2, lo, hi, v_max,
+                        options.death_prob)
+    return state, settings
+
+
+def pieces(options):
+    return dict(draw=draw, tasks=tasks, move=TOPOLOGIES[options.topology], start=start,
+                tell=tell)
+
+
+PSO = Algorithm(
+    "pso", "global-best or ring PSO (McCaffrey; Clerc–Kennedy constriction)", Options, init,
+    pieces, evaluations=lambda P, iterations: P * (iterations + 1),
+    # pos, vel, pbest and two iterations' draws (3 rows each): 9 (P, n) float64 arrays, and
+    # 2 more at the peak, the temporaries of drawing the starting positions.
+    state_bytes=lambda P, n: 8 * 11 * P * n)
