@@ -21,19 +21,21 @@ from .lambdas import (
     lambda_equivalence,
 )
 from ._loop import NonFiniteObjectiveError
+from ._modelfile import ModelFileError
 from .lbfgs import train_lbfgs
 from .network import Network
 from .plotting import plot_history
 from .pso import train_pso
 from .result import TrainResult
 from .ridge import ridge_closed_form
-from .saving import ModelFileError, load_model, save_model
 from ._version import __version__
 
-#: Names served by ``swarmreg.estimators``, imported on first use: that module imports
-#: scikit-learn when it is installed, which ``import swarmreg`` should not pay for.
+#: Names served by ``swarmreg.estimators`` and ``swarmreg.saving`` (which imports the
+#: estimators), imported on first use: the estimators import scikit-learn when it is
+#: installed, which ``import swarmreg`` should not pay for.
 _ESTIMATOR_NAMES = ("PSOClassifier", "PSORegressor", "BackpropClassifier", "BackpropRegressor",
                     "LBFGSClassifier", "LBFGSRegressor", "ConvergenceWarning")
+_SAVING_NAMES = ("save_model", "load_model")
 
 
 def __getattr__(name):
@@ -41,6 +43,10 @@ def __getattr__(name):
         from . import estimators
 
         return getattr(estimators, name)
+    if name in _SAVING_NAMES:
+        from . import saving
+
+        return getattr(saving, name)
     raise AttributeError(f"module 'swarmreg' has no attribute {name!r}")
 
 

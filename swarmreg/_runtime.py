@@ -1,6 +1,14 @@
 """Process-wide settings that swarmreg makes when it is imported, before Numba starts
 its threads or loads its first compiled function.  Imported first by ``swarmreg``.
 
+They are the only things ``import swarmreg`` changes outside swarmreg itself: an
+environment variable, an import hook, a Numba method and a Numba event listener, items 1
+to 4 below.  ``SWARMREG_PROCESS_SETTINGS=0`` in the environment turns all four off
+(``ENABLED`` is then False); it is read once, when swarmreg is imported, and processes
+that swarmreg starts inherit it.  Without them the results are the same: only speed on a
+busy machine (1), the time of a first cached call (2), the notice (3) and what a stale
+cache index does (4) change.
+
 1. **How OpenMP's idle threads wait.**  Numba's default threading layer on Linux
    wheels is OpenMP, GNU libgomp (``numba.threading_layer()`` says ``"omp"``).  With
    no setting, libgomp's idle threads spin for about 300 000 rounds (a few ms) before
@@ -172,8 +180,16 @@ def tolerate_stale_cache_indexes():
     caching.IndexDataCacheFile._load_index = tolerant_load
 
 
-set_wait_policy()
-skip_blas_check()
-tolerate_stale_cache_indexes()
-compile_notice = _CompileNotice()
-event.register("numba:compile", compile_notice)
+#: Environment variable: "0" turns off every setting of this module.
+SWITCH = "SWARMREG_PROCESS_SETTINGS"
+#: Whether this process got the settings: the switch as it was at import.
+ENABLED = os.environ.get(SWITCH, "1") != "0"
+#: The compile-event listener (item 3), or None when the settings are off.
+compile_notice = None
+
+if ENABLED:
+    set_wait_policy()
+    skip_blas_check()
+    tolerate_stale_cache_indexes()
+    compile_notice = _CompileNotice()
+    event.register("numba:compile", compile_notice)

@@ -46,6 +46,7 @@ import warnings
 import numba
 import numpy as np
 
+from ._modelfile import ModelRecord, write_model_file
 from ._sklearn_compat import (
     BaseEstimator,
     ClassifierMixin,
@@ -62,7 +63,6 @@ from .lbfgs import train_lbfgs
 from .network import Network
 from .pso import train_pso
 from ._validation import check_bool
-from .saving import save_model
 
 __all__ = [
     "PSOClassifier",
@@ -204,7 +204,14 @@ class _NetworkEstimator(BaseEstimator):
     # -- saving ----------------------------------------------------------------------
     def save(self, path):
         """Write the fitted model to ``path`` (``swarmreg.save_model``); returns the path."""
-        return save_model(self, path)
+        name = type(self).__name__
+        if ESTIMATORS.get(name) is not type(self):
+            raise TypeError(f"only swarmreg's own estimator classes can be saved (load_model "
+                            f"rebuilds them by name), got {name}")
+        state = self._state()  # raises NotFittedError when not fitted
+        arrays = state.pop("arrays")
+        record, result_arrays = self.result_.to_record()
+        return write_model_file(path, ModelRecord(name, record, state, {**result_arrays, **arrays}))
 
     def _state(self):
         """What ``save_model`` stores besides ``result_``: JSON fields and an ``arrays`` dict."""

@@ -4,6 +4,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._modelfile import ModelRecord, write_model_file
+from .network import Network
+
 __all__ = ["TrainResult", "summarize", "STOP_REASONS"]
 
 #: Why a training run stopped: each ``TrainResult.stop_reason`` and what it means.
@@ -16,6 +19,11 @@ STOP_REASONS = {
     "converged": "L-BFGS-B met its tolerances",
     "failed": "L-BFGS-B stopped on an error; the reason reads 'failed: <scipy's message>'",
 }
+
+#: The scalar fields of ``TrainResult.to_record()``, in the order a model file stores them.
+_RECORD_FIELDS = ("error", "data_error", "penalty", "mse", "sum_sq_weights", "iterations",
+                  "n_evaluations", "elapsed", "stop_reason", "trainer", "lam", "loss", "seed",
+                  "rule", "lam_nominal")
 
 
 @dataclass(frozen=True, eq=False)
@@ -100,11 +108,46 @@ class TrainResult:
             object.__setattr__(self, name, arr)
         object.__setattr__(self, "settings", dict(self.settings))
 
+    def to_record(self):
+        """This result as plain data: what a model file stores of it.
+
+        Returns
+        -------
+        record : dict
+            JSON-able: the scalar fields, ``network`` (``layers``, ``hidden``, ``output``)
+            and ``settings``.
+        arrays : dict
+            ``theta`` and ``history``.
+        """
+        if self.network is None:
+            raise ValueError("this TrainResult has no network to save with it")
+        record = {name: getattr(self, name) for name in _RECORD_FIELDS}
+        net = self.network
+        record["network"] = {"layers": list(net.layers), "hidden": net.hidden, "output": net.output}
+        record["settings"] = dict(self.settings)
+        return record, {"theta": self.theta, "history": self.history}
+
+    @classmethod
+    def from_record(cls, record, arrays):
+        """The result that ``to_record`` returned ``(record, arrays)`` for.
+
+        JSON turns tuples into lists: list-valued settings come back as tuples.  Raises
+        KeyError, TypeError or ValueError for a record that no result gives.
+        """
+        record = dict(record)
+        network = Network(**record.pop("network"))
+        settings = {k: tuple(v) if isinstance(v, list) else v
+                    for k, v in record.pop("settings").items()}
+        result = cls(theta=arrays["theta"], history=arrays["history"], network=network,
+                     settings=settings, **record)
+        if result.theta.shape != (network.n_params,):
+            raise ValueError(f"theta has shape {result.theta.shape} for {network!r}")
+        return result
+
     def save(self, path):
         """Write this result to ``path`` (see ``swarmreg.save_model``); returns the path."""
-        from .saving import save_model
-
-        return save_model(self, path)
+        record, arrays = self.to_record()
+        return write_model_file(path, ModelRecord("TrainResult", record, None, arrays))
 
     def __repr__(self):
         return (

@@ -1,5 +1,6 @@
 """What ``swarmreg/_runtime.py`` does to the process: OpenMP's wait policy, Numba's
-registry load without scipy.linalg, and the one line said while kernels compile.
+registry load without scipy.linalg, stale cache indexes, the one line said while kernels
+compile, and the one switch that turns them all off.
 
 Each property concerns a fresh process (what happens at import, at the first cached
 load, at the first compilation), so each test runs its own Python.
@@ -23,7 +24,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 def run_python(script, env=None, timeout=600):
     """Run ``script`` in a fresh Python; return (stdout's last line as JSON, stderr)."""
     full = {k: v for k, v in os.environ.items()
-            if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "KMP_BLOCKTIME")}
+            if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "KMP_BLOCKTIME", _runtime.SWITCH)}
     full.update(env or {})
     proc = subprocess.run([sys.executable, "-c", textwrap.dedent(script)], env=full,
                           capture_output=True, text=True, timeout=timeout)
@@ -56,6 +57,47 @@ def test_import_sets_the_spin_count_before_numba_loads_openmp():
                         "print(json.dumps(os.environ.get('GOMP_SPINCOUNT')))",
                         env={"OMP_WAIT_POLICY": "ACTIVE"})
     assert out is None
+
+
+SETTINGS_SCRIPT = """
+    import json, os, sys
+    import swarmreg as sr
+    from numba.core import caching, event
+    from swarmreg import _runtime
+
+    def ours(objects):
+        return [type(o).__name__ for o in objects if type(o).__module__.startswith("swarmreg")]
+
+    out = {"enabled": _runtime.ENABLED, "spin": os.environ.get("GOMP_SPINCOUNT"),
+           "finders": ours(sys.meta_path),
+           "tolerant_index": getattr(caching.IndexDataCacheFile._load_index, "swarmreg_tolerant",
+                                     False),
+           "listeners": ours(event._registered["numba:compile"])}
+    import numpy as np
+    net = sr.Network([2, 2, 1], output="identity")
+    out["error"] = float(sr.regularized_error(net, np.ones(net.n_params), np.ones((3, 2)),
+                                              np.zeros(3), 0.5))
+    print(json.dumps(out))
+    """
+
+
+@pytest.mark.parametrize("switch", [None, "1", "0"])
+def test_one_switch_turns_every_process_setting_off(switch):
+    on = switch != "0"
+    env = {} if switch is None else {_runtime.SWITCH: switch}
+    out, _ = run_python(SETTINGS_SCRIPT, env)
+    assert out["enabled"] is on
+    assert out["spin"] == ("300" if on else None)
+    assert out["finders"] == (["_SkipBlasCheck"] if on else [])
+    assert out["tolerant_index"] is on
+    assert out["listeners"] == (["_CompileNotice"] if on else [])
+    import numpy as np
+
+    import swarmreg as sr
+
+    net = sr.Network([2, 2, 1], output="identity")
+    assert out["error"] == sr.regularized_error(net, np.ones(net.n_params), np.ones((3, 2)),
+                                                np.zeros(3), 0.5)  # the same number either way
 
 
 LOAD_SCRIPT = """

@@ -3,12 +3,13 @@
 import io
 import json
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import swarmreg as sr
-from swarmreg import saving
+from swarmreg import _archive
 
 pytest.importorskip("sklearn", reason="the estimators' round trips use scikit-learn (dev extra)")
 
@@ -93,8 +94,8 @@ def rezip(members, *, redigest=False):
     """A model file with ``members``; ``redigest`` recomputes the digests, as a forger would."""
     if redigest:
         meta = json.loads(members["model.json"])
-        meta["arrays"] = {n: saving._digest(d) for n, d in members.items() if n != "model.json"}
-        meta["digest"] = saving._digest(saving._canonical(meta))
+        meta["arrays"] = {n: _archive.digest(d) for n, d in members.items() if n != "model.json"}
+        meta["digest"] = _archive.metadata_digest(meta)
         members = {**members, "model.json": json.dumps(meta).encode()}
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as archive:
@@ -162,3 +163,60 @@ def test_damaged_and_foreign_files_are_refused_with_one_clear_error(tmp_path, go
 def test_a_missing_file_is_an_os_error(tmp_path):
     with pytest.raises(FileNotFoundError):
         sr.load_model(tmp_path / "absent.swarmreg")
+
+
+# -- files written by earlier versions -----------------------------------------------------
+
+#: Model files written by swarmreg at 67be751, before saving moved onto swarmreg/_archive.py,
+#: and what that swarmreg computed from them (floats as float.hex).
+OLD_FILES = Path(__file__).resolve().parent / "data" / "model-format-1"
+
+
+def old_expected():
+    return json.loads((OLD_FILES / "expected.json").read_text())
+
+
+def meta_in_order(data):
+    """model.json as nested lists of (key, value) pairs, without what names the writer."""
+    pairs = json.loads(members_of(data)["model.json"], object_pairs_hook=list)
+    return [(key, value) for key, value in pairs if key not in ("swarmreg_version", "digest")]
+
+
+def test_a_result_file_of_format_1_loads_and_saves_back_the_same_content(tmp_path):
+    old = (OLD_FILES / "result.swarmreg").read_bytes()
+    res = sr.load_model(OLD_FILES / "result.swarmreg")
+    assert isinstance(res, sr.TrainResult) and res.network == sr.Network([4, 3, 3])
+    assert [float.hex(float(v)) for v in res.theta] == old_expected()["theta"]
+    assert res.seed == 7 and res.settings["v_max"] == 2.0 and res.settings["bounds"] == (-10.0, 10.0)
+    new = res.save(tmp_path / "r.swarmreg").read_bytes()
+    assert list(members_of(new)) == list(members_of(old))
+    for name, data in members_of(old).items():
+        if name != "model.json":
+            assert members_of(new)[name] == data, name
+    assert meta_in_order(new) == meta_in_order(old)
+
+
+def test_an_estimator_file_of_format_1_predicts_what_it_did(tmp_path):
+    est = sr.load_model(OLD_FILES / "classifier.swarmreg")
+    expected = old_expected()
+    assert isinstance(est, sr.PSOClassifier) and est.standardize and est.n_features_in_ == 4
+    assert est.predict(X).tolist() == expected["predict"]
+    proba = np.array([float.fromhex(v) for v in expected["predict_proba"]]).reshape(len(X), -1)
+    assert np.allclose(est.predict_proba(X), proba, rtol=1e-9, atol=0)
+    old = members_of((OLD_FILES / "classifier.swarmreg").read_bytes())
+    new = members_of(est.save(tmp_path / "c.swarmreg").read_bytes())
+    assert list(new) == list(old)
+    assert all(new[name] == data for name, data in old.items() if name != "model.json")
+    old_meta, new_meta = json.loads(old["model.json"]), json.loads(new["model.json"])
+    assert new_meta["result"] == old_meta["result"] and new_meta["kind"] == old_meta["kind"]
+    old_params = old_meta["estimator"].pop("params")
+    new_params = new_meta["estimator"].pop("params")
+    assert new_meta["estimator"] == old_meta["estimator"]
+    assert {k: new_params[k] for k in old_params} == old_params  # later versions may add some
+
+
+def test_model_file_error_is_one_class_under_each_name():
+    from swarmreg import _modelfile, saving
+
+    assert sr.ModelFileError is saving.ModelFileError is _modelfile.ModelFileError
+    assert issubclass(sr.ModelFileError, ValueError)
