@@ -15,7 +15,7 @@ import sys
 
 def main():
     jobs = pickle.load(sys.stdin.buffer)
-    import swarmreg  # noqa: F401  (its process settings, as in the parent)
+    from .. import _runtime  # noqa: F401  (the process settings, as in the parent)
 
     for module, qualname, signature in jobs:
         dispatcher = getattr(importlib.import_module(module), qualname)
