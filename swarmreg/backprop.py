@@ -4,7 +4,6 @@ docs/design.md §4, §5."""
 import dataclasses
 import math
 import time
-import warnings
 
 import numpy as np
 
@@ -56,24 +55,10 @@ def equivalent_lambda(lam, rule, *, lr, batch_size, n_samples, momentum=0.0, opt
                           n_samples=n_samples, momentum=momentum)
 
 
-def _deprecated_alias(include_biases, regularize_biases):
-    """``include_biases``, or the value of its deprecated old name ``regularize_biases``."""
-    if regularize_biases is not None:
-        warnings.warn("train_backprop(regularize_biases=...) is deprecated: use include_biases, "
-                      "the name train_pso, train_lbfgs and regularized_error use",
-                      FutureWarning, stacklevel=3)
-        if include_biases and not regularize_biases:
-            raise TypeError("include_biases=True contradicts its deprecated alias "
-                            "regularize_biases=False: give include_biases only")
-        include_biases = regularize_biases
-    return include_biases
-
-
 def train_backprop(network, X, y, *, lam=0.0, rule="objective", lr=0.01, batch_size=1,
                    epochs=200, momentum=0.0, include_biases=False, loss="mse", shuffle=True,
                    theta0=None, seed=None, target_error=None, patience=None, callback=None,
-                   progress=False, optimizer="sgd", betas=(0.9, 0.999), eps=1e-8,
-                   regularize_biases=None):
+                   progress=False, optimizer="sgd", betas=(0.9, 0.999), eps=1e-8):
     """Train ``network`` by back-propagation (SGD or Adam) with one of the L2 rules.
 
     One SGD update on a batch of m items, with ``g = ∇D_B(θ)`` the gradient of the batch's
@@ -180,8 +165,6 @@ def train_backprop(network, X, y, *, lam=0.0, rule="objective", lr=0.01, batch_s
     lr = check_real(lr, "lr", low=0.0, low_open=True)
     momentum = check_real(momentum, "momentum", low=0.0, high=1.0, high_open=True)
     include_biases = check_bool(include_biases, "include_biases")
-    if regularize_biases is not None:
-        regularize_biases = check_bool(regularize_biases, "regularize_biases")
     if optimizer == "adam" and momentum != 0.0:
         raise ValueError(f"momentum is SGD's; Adam's is betas[0] (got momentum={momentum} with "
                          "optimizer='adam')")
@@ -190,7 +173,6 @@ def train_backprop(network, X, y, *, lam=0.0, rule="objective", lr=0.01, batch_s
     beta1, beta2 = (check_real(b, f"betas[{i}]", low=0.0, high=1.0, high_open=True)
                     for i, b in enumerate(betas))
     eps = check_real(eps, "eps", low=0.0, low_open=True)
-    include_biases = _deprecated_alias(include_biases, regularize_biases)
     shuffle = check_bool(shuffle, "shuffle")
     progress = check_bool(progress, "progress")
     obj = Objective.build(network, X, y, 0.0, loss=loss, include_biases=include_biases)

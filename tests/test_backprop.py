@@ -53,14 +53,6 @@ def test_include_biases_shrinks_the_bias_too():
     np.testing.assert_allclose(step("decay", include_biases=True)[2], 0.22, rtol=0, atol=1e-15)
 
 
-def test_regularize_biases_is_a_deprecated_alias_of_include_biases():
-    with pytest.warns(FutureWarning, match="use include_biases"):
-        old = step("objective", regularize_biases=True)
-    np.testing.assert_allclose(old, [0.62, -0.008, 0.236], rtol=0, atol=1e-15)
-    with pytest.raises(TypeError, match="contradicts"), pytest.warns(FutureWarning):
-        step("objective", include_biases=True, regularize_biases=False)
-
-
 def test_hand_computed_two_items_tell_batch_from_dataset():
     # N = 2 items visited in order, one update each.
     # textbook_dataset: factor 1 − ηλ/N = 0.99.

@@ -3,6 +3,7 @@ import pytest
 
 import swarmreg as sr
 from swarmreg import datasets
+from swarmreg.datasets import _csvfile
 
 import naive
 
@@ -66,16 +67,6 @@ def test_split_train_test_stratifies_string_labels():
     X = np.arange(40.0).reshape(20, 2)
     _, _, y_tr, y_te = datasets.split_train_test(X, y, test_size=0.25, seed=1, stratify=True)
     assert sorted(y_te) == ["cat"] * 3 + ["dog"] * 2
-
-
-def test_train_test_split_is_a_deprecated_alias_of_split_train_test():
-    X = np.arange(40.0).reshape(20, 2)
-    y = np.arange(20)
-    with pytest.warns(FutureWarning, match="renamed split_train_test"):
-        old = datasets.train_test_split(X, y, test_size=0.25, seed=4)
-    new = datasets.split_train_test(X, y, test_size=0.25, seed=4)
-    for a, b in zip(old, new):
-        np.testing.assert_array_equal(a, b)
 
 
 @pytest.mark.parametrize("hidden", ["tanh", "relu"])
@@ -228,11 +219,28 @@ def test_load_csv_refuses_a_continuous_classification_target(tmp_path):
         datasets.load_csv(path, target=0)
 
 
+@pytest.mark.parametrize("target, task", [("label", "classification"), ("a", "regression"),
+                                          (None, "classification")])
+def test_loaded_csv_indexes_as_the_pair_x_y(tmp_path, target, task):
+    path = tmp_path / "d.csv"
+    path.write_text("a,b,label\n1,2,0\n3,4,1\n5,6,0\n")
+    data = datasets.load_csv(path, target=target, task=task)
+    assert len(data) == 2
+    assert data[0] is data.X and data[1] is data.y
+    assert data[-2] is data.X and data[-1] is data.y
+    X, y = data[:]
+    assert X is data.X and y is data.y
+    for outside in (2, -3):
+        with pytest.raises(IndexError):
+            data[outside]
+    assert data.target_name == target  # the named fields stay
+
+
 def test_load_csv_accepts_genuine_label_columns():
     sklearn_datasets = pytest.importorskip("sklearn.datasets")
     for load in (sklearn_datasets.load_iris, sklearn_datasets.load_wine, sklearn_datasets.load_digits):
         bunch = load()
-        y, classes = datasets._encode_labels([str(v) for v in bunch.target], "'target'", "data")
+        y, classes = _csvfile._encode_labels([str(v) for v in bunch.target], "'target'", "data")
         np.testing.assert_array_equal(y, bunch.target - bunch.target.min())
         assert len(classes) == len(np.unique(bunch.target))
 

@@ -147,7 +147,7 @@ def test_sklearn_logistic_regression_c_reaches_our_cross_entropy_optimum():
     # for the weights (their class mean is 0), not for the unpenalized intercepts.
     np.testing.assert_allclose(W, model.coef_.T, rtol=0, atol=1e-5)
     with pytest.raises(sr.NoEquivalentLambdaError, match="log-loss"):
-        sr.convert_lambda(C, "sklearn_logistic_c", "objective", n_samples=len(X))
+        sr.convert_lambda(C, "sklearn_logistic_c", "objective", n_samples=len(X), loss="mse")
 
 
 def test_sklearn_mlpclassifier_alpha_full_batch_sgd_is_our_objective_rule():

@@ -1,6 +1,6 @@
 """lambda_equivalence and the library conventions added for Adam, Keras 3, optax,
 scikit-learn's linear models, glmnet, statsmodels and the ½-costs (factors derived by hand
-from the sources cited in swarmreg/lambdas.py)."""
+from the sources cited in swarmreg/lambdas/_schemes.py)."""
 
 import itertools
 import math
@@ -72,7 +72,8 @@ def test_issue_examples():
         ("half_mse", "objective", {}, "same trajectory", 0.5),
         ("sklearn_alpha", "objective", dict(n_outputs=1, n_samples=10), "same optimum", None),
         ("sklearn_ridge_alpha", "objective", dict(n_samples=10), "same optimum", None),
-        ("objective", "sklearn_logistic_c", dict(n_samples=10), "none", None),  # needs cross-entropy
+        ("objective", "sklearn_logistic_c", dict(n_samples=10, loss="mse"), "none", None),  # needs cross-entropy
+        ("objective", "sklearn_logistic_c", dict(n_samples=10), "same optimum", None),  # its own loss
         ("optax_adamw", "objective", {}, "none", None),
         ("textbook_batch", "objective", dict(batch_size=7, n_samples=30), "none", None),
     ],
@@ -101,6 +102,99 @@ def test_never_a_number_where_there_is_none(optimizer, momentum, loss):
                     sr.convert_lambda(0.3, a, b, **ctx)
             else:
                 assert math.isfinite(sr.convert_lambda(0.3, a, b, **ctx))
+
+
+# -- what each answer needs: the kind no more context than it depends on; a scheme its own loss --
+
+FULL = dict(lr=0.05, batch_size=8, n_samples=120, n_outputs=1, target_std=2.0)
+
+
+@pytest.mark.parametrize("optimizer, momentum, loss", [("sgd", 0.0, None), ("sgd", 0.5, None),
+                                                       ("adam", 0.0, None), ("sgd", 0.0, "mse"),
+                                                       ("sgd", 0.0, "cross_entropy")])
+def test_the_kind_needs_no_context_that_only_the_number_needs(optimizer, momentum, loss):
+    # lr, the batch size, N and s_y set the number, never the kind: without any one of them
+    # every pair is answered as with all (N divisible by m, so no batch is uneven).  K
+    # matters where a mean over K outputs scales the gradient: then it is asked for by name.
+    for a, b in itertools.product(sr.SCHEMES, repeat=2):
+        full = dict(FULL, optimizer=optimizer, momentum=momentum, loss=loss)
+        expected = sr.lambda_equivalence(a, b, **full)
+        for key in FULL:
+            less = {k: v for k, v in full.items() if k != key}
+            try:
+                got = sr.lambda_equivalence(a, b, **less)
+            except sr.LambdaContextError as exc:
+                assert key == "n_outputs" and "needs n_outputs" in str(exc), (a, b, key, exc)
+                continue
+            assert (got.kind, got.lr_factor) == (expected.kind, expected.lr_factor), (a, b, key)
+
+
+def test_decay_is_compared_without_a_learning_rate():
+    eq = sr.lambda_equivalence("decay", "objective")
+    assert eq.kind == "same trajectory" and eq.lr_factor == 1.0
+    with pytest.raises(sr.LambdaContextError, match="scheme 'decay' needs lr"):
+        sr.convert_lambda(0.01, "decay", "objective")  # the number does need it
+    # With momentum there is no equivalent whatever lr is: said without one, with the
+    # fixed point's value once lr is given.
+    eq = sr.lambda_equivalence("decay", "objective", momentum=0.9)
+    assert eq.kind == "none" and "λ(1 − momentum)/(2·lr) (decay_fixed_point_lambda)" in eq.reason
+    with pytest.raises(sr.NoEquivalentLambdaError, match="outside the momentum buffer"):
+        sr.convert_lambda(0.01, "decay", "objective", momentum=0.9)
+    assert "= λ·0.5 " in sr.lambda_equivalence("decay", "objective", lr=0.1, momentum=0.9).reason
+
+
+def test_a_mean_over_outputs_needs_k_for_its_learning_rate_only():
+    with pytest.raises(sr.LambdaContextError, match="scheme 'torch_weight_decay' needs n_outputs"):
+        sr.lambda_equivalence("torch_weight_decay", "objective")  # at η/K: which K?
+    assert sr.lambda_equivalence("torch_weight_decay", "objective", loss="cross_entropy").lr_factor == 1.0
+    assert sr.lambda_equivalence("torch_weight_decay", "sklearn_ridge_alpha").kind == "same optimum"
+
+
+@pytest.mark.parametrize("scheme, context, lam_E", [
+    ("sklearn_logistic_c", dict(n_samples=150), 1 / (2 * 0.7 * 150)),  # C: λ_E = 1/(2CN)
+    ("sklearn_mlpclassifier_alpha", dict(n_samples=40), 0.7 / 80),
+    ("half_mse", {}, 1.4),
+    ("sklearn_ridge_alpha", dict(n_samples=70), 0.01),
+])
+def test_a_scheme_defined_for_one_loss_is_converted_with_it_by_default(scheme, context, lam_E):
+    own = sr.SCHEMES[scheme].loss
+    assert sr.convert_lambda(0.7, scheme, "objective", **context) == pytest.approx(lam_E, rel=1e-15)
+    assert sr.convert_lambda(0.7, scheme, "objective", **context) == sr.convert_lambda(
+        0.7, scheme, "objective", loss=own, **context)
+    assert sr.convert_lambda(lam_E, "objective", scheme, **context) == pytest.approx(0.7, rel=1e-15)
+    assert sr.lambda_equivalence(scheme, "objective", **context).kind != "none"
+    other = "mse" if own == "cross_entropy" else "cross_entropy"
+    with pytest.raises(sr.NoEquivalentLambdaError, match=f"regularizes a {own} objective; with "
+                                                          f"loss='{other}'"):
+        sr.convert_lambda(0.7, scheme, "objective", loss=other, **context)
+
+
+def test_without_a_loss_a_scheme_of_either_uses_the_mse():
+    assert sr.convert_lambda(0.02, "sklearn_sgd_alpha", "objective") == 0.02  # ½(y − f)²: α
+    assert sr.convert_lambda(0.01, "keras_l2", "objective", n_outputs=3) == pytest.approx(0.03)
+
+
+def test_two_schemes_of_different_losses_have_no_equivalent():
+    ctx = dict(n_samples=50)
+    with pytest.raises(sr.NoEquivalentLambdaError,
+                       match=r"'half_mse' halves a squared error \(mse\) and 'sklearn_logistic_c' "
+                             r"is LogisticRegression's log-loss \(cross_entropy\)"):
+        sr.convert_lambda(0.1, "half_mse", "sklearn_logistic_c", **ctx)
+    assert sr.lambda_equivalence("half_mse", "sklearn_logistic_c", **ctx).kind == "none"
+
+
+def test_every_equivalence_kind_is_one_of_kinds():
+    kinds = {sr.lambda_equivalence(a, b, **dict(FULL, optimizer=opt)).kind
+             for a, b in itertools.product(sr.SCHEMES, repeat=2) for opt in ("sgd", "adam")}
+    assert kinds == set(sr.lambdas.KINDS)
+    with pytest.raises(ValueError, match="kind must be one of"):
+        sr.Equivalence("maybe", "a kind that is not one")
+
+
+def test_the_sklearn_warning_points_at_the_callers_line():
+    with pytest.warns(sr.SklearnLossMismatchWarning) as record:
+        sr.convert_lambda(1e-4, "sklearn_alpha", "objective", n_samples=120, n_outputs=3)
+    assert record[0].filename == __file__
 
 
 def test_momentum_with_adam_is_rejected():

@@ -38,7 +38,7 @@ def test_issue_examples():
 
 
 # λ_E per unit of each scheme's λ in CTX, derived by hand from docs/design.md §4, §9 and the sources
-# cited in swarmreg/lambdas.py (η = 0.05, m = 8, N = 120, K = 3).
+# cited in swarmreg/lambdas/_schemes.py (η = 0.05, m = 8, N = 120, K = 3).
 # s_y = 2; the squared-error schemes with several outputs (the cross-entropy-only and
 # one-output schemes are tested in test_lambda_schemes.py).
 HAND_FACTORS = {"objective": 1.0, "textbook_batch": 1 / 16, "textbook_dataset": 1 / 240,

@@ -176,12 +176,6 @@ def test_available_memory_is_a_positive_number_of_bytes():
     assert _validation.format_bytes(3 * 2**30) == "3 GiB"
 
 
-@pytest.mark.parametrize("value", ["no", 0, 1.0])
-def test_the_deprecated_regularize_biases_is_checked_like_any_flag(value):
-    with pytest.raises(TypeError, match=f"regularize_biases must be True or False, got {value!r}"):
-        sr.train_backprop(LINEAR, np.eye(2), [1.0, 0.0], epochs=1, regularize_biases=value)
-
-
 def test_cli_train_that_never_saw_a_finite_error_exits_2_with_one_line(capsys):
     assert main(["train", "--lam", "1e308", "--max-iter", "5"]) == 2
     lines = capsys.readouterr().err.strip().splitlines()
