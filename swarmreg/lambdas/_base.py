@@ -6,10 +6,11 @@ import math
 from dataclasses import dataclass
 from typing import Callable
 
+from .._kernels import backprop as backprop_kernels
 from .._validation import check_choice
 
 #: The optimizers of the runs whose λ is converted (``train_backprop``'s ``optimizer``).
-OPTIMIZERS = ("sgd", "adam")
+OPTIMIZERS = tuple(backprop_kernels.OPTIMIZERS)
 
 SAME_TRAJECTORY, SAME_OPTIMUM, NONE = "same trajectory", "same optimum", "none"
 #: The kinds of equivalence (``Equivalence.kind``), strongest first.
