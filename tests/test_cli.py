@@ -1,9 +1,12 @@
 import argparse
 import csv
+import errno
+import os
 import re
 import shlex
 import subprocess
 import sys
+import types
 
 import numpy as np
 import pytest
@@ -414,3 +417,172 @@ def test_readme_command_line_example_runs_and_reports_what_readme_says(tmp_path,
     assert quoted in outputs[0].splitlines()
     header, rows = read_predictions(tmp_path / "predictions.csv")
     assert header == ["label", "proba_0", "proba_1", "proba_2"] and len(rows) == 18
+
+
+def test_train_backprop_accepts_every_rule_of_train_backprop(capsys):
+    code, out, err = run(["train", "--trainer", "backprop", "--rule", "decoupled", "--lam", "0.01",
+                          "--epochs", "5"], capsys)
+    assert code == 0, err
+    assert "rule decoupled" in out and "test  accuracy" in out
+
+
+def test_every_choices_list_of_the_parser_is_a_table_of_the_project():
+    from swarmreg.backprop import OPTIMIZERS, RULES
+    from swarmreg.cli import train
+    from swarmreg.error import LOSSES
+    from swarmreg.estimators import ESTIMATORS
+    from swarmreg.experiments import EXPERIMENTS
+    from swarmreg.network import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+
+    tables = {
+        ("train", "trainer"): train.TRAINERS,
+        ("train", "task"): train.TASK_OUTPUTS,
+        ("train", "output"): train.TASK_OUTPUTS.values(),
+        ("train", "hidden"): HIDDEN_ACTIVATIONS,
+        ("train", "rule"): RULES,
+        ("sweep", "experiment"): EXPERIMENTS,
+        ("lambda", "from_scheme"): sr.SCHEMES,
+        ("lambda", "to_scheme"): sr.SCHEMES,
+        ("lambda", "optimizer"): OPTIMIZERS,
+        ("lambda", "loss"): LOSSES,
+    }
+    parser = build_parser()
+    choices = {(name, action.dest): list(action.choices)
+               for name, sub in parser.subparsers.items()
+               for action in _option_actions(sub) if action.choices is not None}
+    assert choices == {key: list(table) for key, table in tables.items()}
+    # The CLI's own tables reach every estimator and only outputs that exist.
+    assert sorted(cls.__name__ for pair in train.TRAINERS.values() for cls in pair) == sorted(ESTIMATORS)
+    assert set(train.TASK_OUTPUTS.values()) <= set(OUTPUT_ACTIVATIONS)
+
+
+def test_an_error_raised_in_the_cli_package_is_not_taken_for_a_check_of_swarmregs():
+    from swarmreg.cli import _common
+
+    package = Path(sr.__file__).resolve().parent
+
+    def raised_in(path):
+        try:
+            exec(compile("raise ValueError('x')", str(path), "exec"))
+        except ValueError as exc:
+            return exc
+
+    assert _common.raised_by_swarmreg(raised_in(package / "network.py"))
+    for module in ("__init__.py", "_common.py", "train.py", "sweep.py"):
+        assert not _common.raised_by_swarmreg(raised_in(package / "cli" / module))
+    assert not _common.raised_by_swarmreg(raised_in(Path(np.__file__)))
+
+
+@pytest.mark.parametrize("address, message", [
+    ("bogus", "missing port number in address 'bogus'"),
+    ("foo://host:8786", "unknown address scheme 'foo'"),
+])
+def test_a_scheduler_address_that_dask_refuses_ends_in_one_line_and_exit_code_2(address, message, tmp_path,
+                                                                                 capsys):
+    pytest.importorskip("distributed")
+    code, _, err = run(["sweep", "ridge_check", "--quick", "--out", str(tmp_path), "--scheduler", address,
+                        "--no-progress"], capsys)
+    assert_one_line_error(code, err, "sweep", f"--scheduler {address}: {message}")
+
+
+def fake_dask(monkeypatch, client_init=None, get_executor=None):
+    """A ``distributed`` module whose ``Client`` raises what it is given, where it is given."""
+
+    class Client:
+        def __init__(self, address, timeout=None):
+            if client_init is not None:
+                raise client_init
+
+        def get_executor(self, pure=True):
+            raise get_executor
+
+    class LocalCluster:
+        def __init__(self, **kwargs):
+            pass
+
+    module = types.ModuleType("distributed")
+    module.Client, module.LocalCluster = Client, LocalCluster
+    monkeypatch.setitem(sys.modules, "distributed", module)
+
+
+def test_the_dask_client_refusing_the_address_is_the_users_mistake_but_nothing_else_of_dask_is(
+        tmp_path, capsys, monkeypatch):
+    argv = ["sweep", "ridge_check", "--quick", "--out", str(tmp_path), "--no-progress",
+            "--scheduler", "tcp://example.org"]
+    fake_dask(monkeypatch, client_init=ValueError("missing port number in address 'tcp://example.org'"))
+    code, _, err = run(argv, capsys)
+    assert_one_line_error(code, err, "sweep", "--scheduler tcp://example.org: missing port number")
+    fake_dask(monkeypatch, client_init=TypeError("TLS expects a `ssl_context` argument"))
+    code, _, err = run(["demo", *argv[3:]], capsys)
+    assert_one_line_error(code, err, "demo", "--scheduler tcp://example.org: TLS expects")
+    # Connected, then a bug: not the address's fault, and not disguised.
+    fake_dask(monkeypatch, get_executor=TypeError("unexpected keyword argument 'pure'"))
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        main(argv)
+    fake_dask(monkeypatch, client_init=ValueError("never mind"))
+    with pytest.raises(ValueError, match="never mind"):  # the same error with a LocalCluster
+        main(argv[:-1] + ["local"])
+
+
+def full_disk(*args, **kwargs):
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def test_a_full_disk_while_a_sweep_writes_its_report_ends_in_one_line_and_exit_code_2(tmp_path, capsys,
+                                                                                      monkeypatch):
+    pytest.importorskip("matplotlib")
+    from swarmreg.experiments import _common
+
+    monkeypatch.setattr(_common, "atomic_write", full_disk)  # the cells' records are written
+    code, _, err = run(["sweep", "ridge_check", "--quick", "--out", str(tmp_path), "--workers", "1",
+                        "--no-progress"], capsys)
+    assert_one_line_error(code, err, "sweep", f"cannot write in {tmp_path}: No space left on device")
+    assert list((tmp_path / "ridge_check" / "quick" / "cells").glob("*.json"))
+
+
+@pytest.mark.parametrize("command", [["demo"], ["sweep", "online_n", "--quick"]])
+def test_a_disk_that_refuses_a_write_under_out_ends_in_one_line_and_exit_code_2(command, tmp_path, capsys,
+                                                                                monkeypatch):
+    import swarmreg.experiments as experiments
+    from swarmreg._io import atomic_write
+
+    def writes_under_out(name, *, out, **kwargs):
+        atomic_write(Path(out, name, f"{name}.md"), "# report\n")
+
+    argv = [*command, "--out", str(tmp_path), "--no-progress"]
+    monkeypatch.setattr(experiments, "run_experiment", writes_under_out)
+    with monkeypatch.context() as m:  # a failed fsync names no file, as a failed write does
+        m.setattr(os, "fsync", full_disk)
+        code, _, err = run(argv, capsys)
+    assert_one_line_error(code, err, command[0], f"cannot write in {tmp_path}: No space left on device")
+    assert not list(tmp_path.rglob("*.md*"))
+
+    denied = tmp_path / "online_n" / "cells"
+
+    def refused(*args, **kwargs):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(denied))
+
+    monkeypatch.setattr(experiments, "run_experiment", refused)
+    code, _, err = run(argv, capsys)
+    assert_one_line_error(code, err, command[0], f"cannot write {denied}: {os.strerror(errno.EACCES)}")
+
+    def bug(*args, **kwargs):  # an OSError that names no file and is not the disk's: a bug
+        raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+
+    monkeypatch.setattr(experiments, "run_experiment", bug)
+    with pytest.raises(OSError, match="Bad file descriptor"):
+        main(argv)
+
+
+def test_a_full_disk_under_save_or_predicts_out_ends_in_one_line_and_exit_code_2(tmp_path, capsys,
+                                                                                 monkeypatch):
+    model = tmp_path / "m.swarmreg"
+    assert run(["train", "--max-iter", "5", "--save", str(model)], capsys)[0] == 0
+    data = tmp_path / "x.csv"
+    np.savetxt(data, datasets.load_iris()[0][:5], delimiter=",")
+    monkeypatch.setattr(os, "fsync", full_disk)
+    code, _, err = run(["train", "--max-iter", "5", "--save", str(tmp_path / "n.swarmreg")], capsys)
+    assert_one_line_error(code, err, "train", f"cannot write {tmp_path / 'n.swarmreg'}: No space left on device")
+    code, _, err = run(["predict", str(model), "--data", str(data), "--out", str(tmp_path / "p.csv")], capsys)
+    assert_one_line_error(code, err, "predict", f"cannot write {tmp_path / 'p.csv'}: No space left on device")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.swarmreg", "x.csv"]
