@@ -338,9 +338,11 @@ def run_sweep(task, cells, out_dir, *, scheduler=None, workers=None, progress=Tr
         run = _run_cell_one_thread if one_thread else _run_cell  # all threads: alone
         for cell in cells_here:
             try:
-                finish(cell, *run(task, cell.config, cell.seed))
+                outcome = run(task, cell.config, cell.seed)
             except Exception:
                 fail(cell, traceback.format_exc())
+            else:  # outside the try: a record that cannot be written (a full disk) is no
+                finish(cell, *outcome)  # failed cell, as in the pool's branch, but the caller's error
 
     pool = None
     try:

@@ -586,3 +586,16 @@ def test_a_full_disk_under_save_or_predicts_out_ends_in_one_line_and_exit_code_2
     code, _, err = run(["predict", str(model), "--data", str(data), "--out", str(tmp_path / "p.csv")], capsys)
     assert_one_line_error(code, err, "predict", f"cannot write {tmp_path / 'p.csv'}: No space left on device")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.swarmreg", "x.csv"]
+
+
+def test_a_full_disk_while_a_cell_is_recorded_here_ends_in_one_line_and_exit_code_2(tmp_path, capsys,
+                                                                                   monkeypatch):
+    # The cells that run in this process (all of them with --workers 1) record themselves
+    # as the pool's do: a record that cannot be written is the disk's error, not a failed cell.
+    from swarmreg import sweep
+
+    monkeypatch.setattr(sweep, "atomic_write", full_disk)
+    code, out, err = run(["sweep", "online_n", "--quick", "--out", str(tmp_path), "--workers", "1",
+                          "--no-progress"], capsys)
+    assert_one_line_error(code, err, "sweep", f"cannot write in {tmp_path}: No space left on device")
+    assert "Traceback" not in out

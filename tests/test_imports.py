@@ -33,7 +33,7 @@ LAYERS = (
     ("estimators", ("_sklearn_compat", "estimators")),
     ("saving", ("saving",)),
     ("the package", ("",)),
-    ("applications", ("cli", "__main__", "sweep", "experiments", "experiments.*")),
+    ("applications", ("cli", "cli.*", "__main__", "sweep", "experiments", "experiments.*")),
 )
 
 #: Upward imports that are known and owned elsewhere: (importer, imported) -> why.

@@ -37,9 +37,9 @@ def add_parser(subparsers):
     lam.add_argument("--optimizer", choices=list(OPTIMIZERS), default="sgd",
                      help="optimizer of the runs; decoupled schemes have no equivalent with adam "
                           "(default: sgd)")
-    lam.add_argument("--loss", choices=list(LOSSES), default="mse",
-                     help="data error of the runs; sklearn_logistic_c and sklearn_mlpclassifier_alpha "
-                          "need cross_entropy (default: mse)")
+    lam.add_argument("--loss", choices=list(LOSSES), default=None,
+                     help="data error of the runs (default: the schemes' own loss where one has "
+                          "only one, e.g. cross_entropy for sklearn_logistic_c; else mse)")
     lam.add_argument("--target-std", type=float, default=None,
                      help="standard deviation of the targets, 1/N formula "
                           "(default: none; needed by glmnet_lambda)")
