@@ -57,10 +57,12 @@ from ._sklearn_compat import (
     check_is_fitted,
     validate_data,
 )
-from .backprop import train_backprop
+from ._docs import fill
+from .backprop import OPTIMIZERS, RULES, train_backprop
 from .datasets import Standardizer
 from .lbfgs import train_lbfgs
-from .network import Network
+from .error import LOSSES
+from .network import HIDDEN_ACTIVATIONS, Network
 from .pso import train_pso
 from ._validation import check_bool
 
@@ -424,11 +426,11 @@ _COMMON_DOC = """
     hidden_layer_sizes : int or sequence of int, default (7,)
         Hidden widths; ``()`` for no hidden layer.  The input width is ``n_features`` and
         the output width {outputs}.
-    activation : {{"tanh", "relu", "logistic"}}, default "tanh"
+    activation : {{<HIDDEN>}}, default "tanh"
         Hidden activation.  The output is {output_kind}.
     lam : float, default 0
         {lam_doc}
-    loss : {{"mse", "cross_entropy"}}, default "mse"
+    loss : {{<LOSSES>}}, default "mse"
         Data error D: ``(1/N) Σ_i Σ_k (y_ik − t_ik)²``{ce}.
     include_biases : bool, default False
         Penalize (shrink) the biases too.
@@ -451,10 +453,10 @@ _PSO_DOC = """
         A tqdm progress bar."""
 
 _BACKPROP_DOC = """
-    rule : {"none", "objective", "textbook_batch", "textbook_dataset", "decay", "decoupled"}, default "objective"
+    rule : {<RULES>}, default "objective"
         The L2 rule (``swarmreg.train_backprop``).  With ``optimizer="adam"``, ``decay`` and
         ``decoupled`` (AdamW) have no λ_E: ``lam_E_`` is then NaN.
-    optimizer : {"sgd", "adam"}, default "sgd"
+    optimizer : {<OPTIMIZERS>}, default "sgd"
         Plain or momentum SGD, or Adam with PyTorch's bias correction.
     learning_rate_init : float, default 0.01
         Learning rate η (scikit-learn's MLP name).
@@ -495,6 +497,7 @@ def _estimator(name, bases, trainer, task, lam_doc, extra_doc, summary):
            + extra_doc
            + f"\n\n    Attributes\n    ----------\n    See ``swarmreg.estimators``; the trainer's "
              f"full result is ``result_`` (``swarmreg.{trainer}``).\n")
+    doc = fill(doc, HIDDEN=HIDDEN_ACTIVATIONS, LOSSES=LOSSES, RULES=RULES, OPTIMIZERS=OPTIMIZERS)
     return type(name, bases, {"__doc__": doc, "__module__": __name__})
 
 

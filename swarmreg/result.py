@@ -4,21 +4,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._kernels.stops import STOP_REASONS
 from ._modelfile import ModelRecord, write_model_file
 from .network import Network
 
 __all__ = ["TrainResult", "summarize", "STOP_REASONS"]
 
-#: Why a training run stopped: each ``TrainResult.stop_reason`` and what it means.
-STOP_REASONS = {
-    "max_iter": "the budget of iterations (epochs) ran out",
-    "target_error": "the error E reached target_error",
-    "patience": "patience iterations (epochs) passed without a new lowest E",
-    "callback": "the callback returned True",
-    "diverged": "back-prop's E became non-finite; theta is the last finite one",
-    "converged": "L-BFGS-B met its tolerances",
-    "failed": "L-BFGS-B stopped on an error; the reason reads 'failed: <scipy's message>'",
-}
 
 #: The scalar fields of ``TrainResult.to_record()``, in the order a model file stores them.
 _RECORD_FIELDS = ("error", "data_error", "penalty", "mse", "sum_sq_weights", "iterations",

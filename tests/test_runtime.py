@@ -376,3 +376,35 @@ def test_a_failed_second_process_leaves_the_compiling_to_this_one(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     started, worker_exit, value = json.loads(proc.stdout.strip().splitlines()[-1])
     assert started is True and worker_exit != 0 and value == 3.0
+
+
+def test_a_kernel_cached_before_any_kernel_module_changed_is_a_cache_miss(tmp_path, monkeypatch):
+    # Numba stamps a cache with the function's own file only; a kernel inlines callees from
+    # other modules, so swarmreg's caches are stamped with every kernel module's source too.
+    import importlib.util
+
+    from swarmreg._kernels import jit
+
+    module = tmp_path / "cached_kernel.py"
+    module.write_text("from swarmreg._kernels.jit import kernel\n\n"
+                      "@kernel\ndef twice(x):\n    return 2.0 * x\n")
+    spec = importlib.util.spec_from_file_location("cached_kernel", module)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    assert mod.twice(1.5) == 3.0  # compiled and saved
+    sig = mod.twice.signatures[0]
+    target = mod.twice.targetctx
+    assert jit.KernelCache(mod.twice.py_func).load_overload(sig, target) is not None
+    monkeypatch.setattr(jit.KernelCache, "_sources", "another kernel source")
+    assert jit.KernelCache(mod.twice.py_func).load_overload(sig, target) is None
+
+
+def test_the_kernel_sources_digest_follows_every_kernel_module(tmp_path, monkeypatch):
+    from swarmreg._kernels import jit
+
+    (tmp_path / "a.py").write_text("x = 1\n")
+    monkeypatch.setattr(jit, "KERNEL_FOLDERS", (tmp_path,))
+    before = jit._kernel_sources_digest()
+    (tmp_path / "a.py").write_text("x = 2\n")
+    assert jit._kernel_sources_digest() != before
+    assert {p.name for p in jit.Path(jit.__file__).parent.glob("*.py")} >= {"jit.py", "swarm.py"}

@@ -18,17 +18,64 @@ so it is used at the boundaries between large pieces (the error pass, a layer's
 activation, the loss of a block), never for a per-element helper.
 """
 
+import hashlib
 import os
+from pathlib import Path
 
 import numba.experimental.function_type  # noqa: F401  (typeof and unboxing of a Pointer)
 from numba import njit, typeof, types
+from numba.core.caching import FunctionCache, IndexDataCacheFile
 from numba.core.types import WrapperAddressProtocol
+
+#: The folders whose modules define swarmreg's kernels (this one and the swarm algorithms').
+KERNEL_FOLDERS = (Path(__file__).resolve().parent, Path(__file__).resolve().parent.parent / "algorithms")
+
+
+def _kernel_sources_digest():
+    """SHA-256 of every kernel module's source, in a fixed order."""
+    digest = hashlib.sha256()
+    for folder in KERNEL_FOLDERS:
+        for path in sorted(folder.glob("*.py")):
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+class KernelCache(FunctionCache):
+    """Numba's on-disk cache of one kernel, stale as soon as any kernel module changes.
+
+    Numba stamps a cached function with its own source file only, but a kernel holds
+    the compiled code of every function it calls directly (``@inline`` helpers, other
+    modules' kernels): edited there, a callee would keep running its old code from the
+    cache of its callers.  Stamped with the digest of all of ``KERNEL_FOLDERS`` too, a
+    cache written before any edit is a cache miss (compiled again and rewritten).
+    """
+
+    _sources = None
+
+    def __init__(self, py_func):
+        super().__init__(py_func)
+        if KernelCache._sources is None:
+            KernelCache._sources = _kernel_sources_digest()
+        self._cache_file = IndexDataCacheFile(
+            cache_path=self._cache_path, filename_base=self._impl.filename_base,
+            source_stamp=(self._impl.locator.get_source_stamp(), KernelCache._sources))
+
+
+def _jit(**options):
+    """``numba.njit(**options, **JIT)`` whose dispatchers cache in a ``KernelCache``."""
+    def decorate(func):
+        dispatcher = njit(**options, **JIT)(func)
+        dispatcher._cache = KernelCache(dispatcher.py_func)
+        return dispatcher
+    return decorate
+
 
 #: Options of every swarmreg kernel.
 JIT = dict(cache=True, error_model="numpy", nogil=True)
 
 #: ``@kernel``: a serial kernel.
-kernel = njit(**JIT)
+kernel = _jit()
 #: ``@piece``: a kernel called only through a ``Pointer``, many times per iteration (per
 #: block, per particle, per worker).  Without reference counting (``_nrt=False``): each call
 #: would otherwise increment and decrement the count of every array it receives, atomic
@@ -38,18 +85,18 @@ kernel = njit(**JIT)
 #: named-tuple arguments took 0.3–0.4 s to compile for ``take_tasks`` and ``online_epoch``.
 #: Python must therefore never call a piece: with no wrapper to convert the arguments, the
 #: process would crash (call it from a kernel, or use ``python_piece``).
-piece = njit(_nrt=False, no_cpython_wrapper=True, **JIT)
+piece = _jit(_nrt=False, no_cpython_wrapper=True)
 #: ``@python_piece``: a ``piece`` that Python calls too (``error.data_error``).
-python_piece = njit(_nrt=False, **JIT)
+python_piece = _jit(_nrt=False)
 #: ``@parallel_kernel``: a kernel with ``prange`` loops.  Numba compiles a gufunc for each
 #: loop as well (0.2 s for a trivial one, about 1 s with the PSO's arguments): keep them
 #: few, and their loop bodies a call.
-parallel_kernel = njit(parallel=True, **JIT)
+parallel_kernel = _jit(parallel=True)
 
 
 def inline(func):
     """``@inline``: a helper whose Numba IR is inlined into each caller (not compiled alone)."""
-    return njit(inline="always", **JIT)(func)
+    return _jit(inline="always")(func)
 
 
 def llvm_inline(func):
@@ -64,7 +111,7 @@ def llvm_inline(func):
     """
     # No C wrapper (``no_cfunc_wrapper``): no pointer to a helper is ever taken, and the
     # wrapper costs compile time.  The CPython wrapper stays, so that tests can call it.
-    return njit(forceinline=True, _nrt=False, no_cfunc_wrapper=True, **JIT)(func)
+    return _jit(forceinline=True, _nrt=False, no_cfunc_wrapper=True)(func)
 
 
 #: Array types of kernel signatures (C-contiguous float64 / int64).

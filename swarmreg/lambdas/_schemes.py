@@ -9,6 +9,7 @@ it asks for the context (``ctx.need``) that only its number depends on.
 import dataclasses
 import warnings
 
+from ..error import LOSSES
 from ._base import (LambdaContextError, NoEquivalentLambdaError, Scheme, SklearnLossMismatchWarning,
                     _positive_result)
 
@@ -197,14 +198,14 @@ def _sklearn_logistic_c(ctx):
 
 def _mean_over_outputs(ctx):
     """λ_E per unit of a coefficient c on ``(c/2)·Σθ²`` added to the library's mean loss."""
-    if ctx.loss == "cross_entropy":
+    if not LOSSES[ctx.loss].mean_divides_by_outputs:
         return 0.5  # CrossEntropyLoss / categorical_crossentropy average over items: ours
     ctx.need("n_outputs")
     return ctx.n_outputs / 2.0  # MSE/K + (c/2)Σθ² = (1/K)(MSE + (Kc/2)Σθ²)
 
 
 def _mean_grad_scale(ctx):
-    if ctx.loss == "cross_entropy":
+    if not LOSSES[ctx.loss].mean_divides_by_outputs:
         return 1.0
     ctx.need("n_outputs")
     return 1.0 / ctx.n_outputs
