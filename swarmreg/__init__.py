@@ -1,7 +1,9 @@
 """swarmreg: train neural networks with particle swarm optimization on an
 L2-regularized error, and see what the regularization constant λ means.
 
-The public surface is listed in ``__all__``; see README.md for a tour.
+The public surface is listed in ``__all__``; see README.md for a tour.  Docstrings cite
+the design reference as "docs/design.md §N": the file ``docs/design.md`` in this package's
+folder (``importlib.resources.files("swarmreg") / "docs/design.md"``).
 """
 
 # First: it sets how OpenMP's idle threads wait before Numba starts them and hooks Numba's

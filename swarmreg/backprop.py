@@ -219,11 +219,9 @@ def train_backprop(network, X, y, *, lam=0.0, rule="objective", lr=0.01, batch_s
         per_item, decoupled, shrink_mask, target, patience)
     online = batch_size == 1
     # The kernels compile (or load from the cache) before the clock starts; on a cold first
-    # call the epoch kernel compiles in a second process meanwhile (typed by a Gradient whose
-    # pieces are not compiled yet: they compile here).
-    typed = obj.gradient_pass(linked=False)
-    with compile_alongside([backprop_kernels.epoch_job(online, run, typed, steps_settings)]):
-        grad = obj.gradient_pass()
+    # call the epoch kernel compiles in a second process meanwhile.
+    grad = obj.gradient_pass()
+    with compile_alongside([backprop_kernels.epoch_job(online, run, grad, steps_settings)]):
         error_pass = obj.error_pass()
         backprop_kernels.prepare(run, grad, steps_settings, error_pass, obj.lam, obj.penalty_mask,
                                  buf, history.array, online)

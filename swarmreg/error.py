@@ -91,13 +91,12 @@ class Objective:
         """float64 entries of one of ``scratch``'s buffers."""
         return error_kernels.scratch_rows(self.network.layers) * self.block
 
-    def gradient_pass(self, linked=True):
+    def gradient_pass(self):
         """The data error's gradient as the kernels take it (``_kernels.gradient.Gradient``,
-        with fresh scratch); its pieces are compiled, or loaded, on the first call
-        (``linked=False``: not compiled, to type the kernels that take it; never to run)."""
+        with fresh scratch)."""
         net = self.network
         return gradient_kernels.Gradient.build(self.X, self.T, net._kernel_sizes, net.hidden,
-                                               net.output, self.loss, linked)
+                                               net.output, self.loss)
 
     def value_and_gradient(self, theta):
         """``(E(θ), ∇E(θ))`` for a validated θ of shape (n_params,), by back-propagation.

@@ -88,3 +88,42 @@ def test_a_half_convention_step_is_swarmregs_rule_at_half_the_rate_and_twice_the
                             batch_size=None, epochs=1, shuffle=False, theta0=theta0, seed=0)
     np.testing.assert_allclose(res.theta, nielsen, rtol=0, atol=1e-14)
     assert res.lam == pytest.approx(lam / N, rel=1e-15)  # λ_E = λ/N, not λ/(2N)
+
+
+def registry_tables():
+    """The tables of docs/design.md §3, from the registries of activations, outputs, losses."""
+    from swarmreg._kernels.activations import HIDDEN
+    from swarmreg._kernels.losses import LOSSES
+    from swarmreg._kernels.outputs import OUTPUTS
+
+    def targets(o):
+        return (f"class labels or probabilities, K ≥ {o.min_width}" if o.classifier
+                else "real values")
+
+    lines = ["| hidden activation | f(z) | init factor f |", "|---|---|---|"]
+    lines += [f"| `{a.name}` | {a.formula} | {a.init_factor:g} |" for a in HIDDEN.values()]
+    lines += ["", "| output activation | y(z) | init factor f | targets |", "|---|---|---|---|"]
+    lines += [f"| `{o.name}` | {o.formula} | {o.init_factor:g} | {targets(o)} |"
+              for o in OUTPUTS.values()]
+    lines += ["", "| loss | per item | after the outputs |", "|---|---|---|"]
+    lines += [f"| `{loss.name}` | {loss.formula} | {', '.join(f'`{o}`' for o in loss.pieces)} |"
+              for loss in LOSSES.values()]
+    return "\n".join(lines)
+
+
+def test_the_design_reference_lists_every_registry_entry():
+    text = REFERENCE.read_text()
+    block = text[text.index("<!-- registries:start -->\n") + len("<!-- registries:start -->\n"):
+                 text.index("<!-- registries:end -->")]
+    assert block.strip() == registry_tables(), "replace the tables of §3 with:\n" + registry_tables()
+
+
+def test_the_design_reference_ships_inside_the_package():
+    # Every "docs/design.md §N" resolves after a wheel install: the file is package data.
+    import importlib.resources
+
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    shipped = importlib.resources.files("swarmreg") / "docs/design.md"
+    assert shipped.is_file() and shipped.read_text() == REFERENCE.read_text()
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert "docs/design.md" in config["tool"]["setuptools"]["package-data"]["swarmreg"]

@@ -7,7 +7,6 @@ import pytest
 
 import swarmreg as sr
 from swarmreg._kernels import activations, losses, outputs
-from swarmreg._kernels.gradient import Gradient
 from swarmreg.algorithms import ALGORITHMS
 
 import naive
@@ -18,8 +17,8 @@ def test_every_hidden_activation_has_a_numpy_reference():
 
 
 @pytest.mark.parametrize("name", list(activations.HIDDEN))
-def test_item_and_derivative_pieces_match_the_reference_and_its_finite_differences(name):
-    # The per-item pieces, called through a kernel as back-propagation calls them: a
+def test_item_and_derivative_functions_match_the_reference_and_its_finite_differences(name):
+    # The per-item functions, called by code as back-propagation calls them: a
     # one-hidden-unit network's gradient with respect to its input weight is f'(z)·x·δ.
     rng = np.random.default_rng(0)
     z = np.concatenate([rng.normal(0, 3, 40), [0.0, 1e-300, -20.0, 20.0]])
@@ -52,8 +51,8 @@ def test_every_loss_has_pieces_for_the_outputs_it_fits_and_none_for_the_others()
     with pytest.raises(ValueError, match="loss='cross_entropy' needs a 'softmax' or 'logistic'"):
         sr.regularized_error(net, np.zeros(net.n_params), np.zeros((2, 2)), np.zeros(2), 0.0,
                              loss="cross_entropy")
-    with pytest.raises(KeyError):  # no piece for a pair the registry does not list
-        Gradient.pieces("tanh", "identity", "cross_entropy")
+    with pytest.raises(ValueError):  # no code for a pair the registry does not list
+        losses.code_of("cross_entropy", "identity")
 
 
 def test_softsign_trains_with_every_trainer():

@@ -342,8 +342,8 @@ def test_a_cold_first_call_compiles_the_error_pass_in_a_second_process(tmp_path)
     assert cold["started"] == [True]
     # The second process compiled the error pass, its loss piece and the algorithm's pieces;
     # this one the shared swarm loop and the activation piece.
-    assert {"take_tasks", "iterate", "tanh_layer"} <= set(cold["compiled"])
-    assert not {"data_error", "softmax_mse", "move_global"} & set(cold["compiled"])
+    assert {"iterate", "tanh_layer"} <= set(cold["compiled"])
+    assert not {"data_error", "softmax_mse", "take_global"} & set(cold["compiled"])
     assert cold["theta"] == expected.tolist()  # the same bits as a run that compiled nothing
     cached, _ = run_python(ALONGSIDE_SCRIPT, env)
     assert cached["started"] == [False] and not cached["compiled"]

@@ -3,37 +3,39 @@
 An entry holds everything swarmreg needs of an activation f:
 
 ``layer``       f in place on rows of an error-pass buffer (``error.data_error``, the
-                swarm's evaluations): ``layer(buf, bits, r0, d, nb)`` applies f to
-                ``buf[r0 : r0 + d, :nb]`` (rows −3 and −2 of ``buf`` are scratch;
+                swarm's evaluations), a ``piece``: ``layer(buf, bits, r0, d, nb)`` applies
+                f to ``buf[r0 : r0 + d, :nb]`` (rows −3 and −2 of ``buf`` are scratch;
                 ``bits`` is ``buf`` viewed as int64, for ``fastmath``)
 ``item``        f in place on one item's units (back-propagation):
                 ``item(acts, start, stop)`` on ``acts[start:stop]``
-``derivative``  ``derivative(acts, deltas, start, stop)``: ``deltas[j] ← deltas[j]·f'(z_j)``
-                for j in ``start:stop``, with f' written in terms of the output
-                ``a_j = acts[j] = f(z_j)`` (so back-propagation keeps no z; scikit-learn's
+``derivative``  ``derivative(s, a) -> s·f'(z)``, one unit's delta from the sum ``s`` of the
+                layer above's weighted deltas, with f' written in terms of the output
+                ``a = f(z)`` (so back-propagation keeps no z; scikit-learn's
                 ``DERIVATIVES`` do the same)
 ``init_factor`` f in the Glorot-uniform bound ``sqrt(f / (fan_in + fan_out))`` of
                 ``Network.initial_theta`` (6, or 2 for the logistic function)
 
-The three kernels are ``piece``s: compiled once, when a network first uses them, and
-called through a ``Pointer`` (``jit``).  Adding an activation is one function per
-kernel and one entry below; ``tests/naive.py`` then needs its NumPy formula, and the
-tests that run over every entry (forward, error, finite-difference gradient) pick it up.
+``layer`` runs once per layer and block of items and is called through a ``Pointer``
+(``jit``): it compiles once, when a network first uses it.  ``item`` and ``derivative``
+run once per item and are ``llvm_inline``: ``activate`` and ``derive`` call the entry of a
+code (its position in ``HIDDEN``) directly (``jit.dispatch``), so that LLVM inlines it
+into back-propagation's loops.
+
+Adding an activation is its three functions and one entry below; ``tests/naive.py``
+then needs its NumPy formula, and the tests that run over every entry (forward, error,
+finite-difference gradient, training) pick it up.
 """
 
 from dataclasses import dataclass
 
+import numpy as np
 from numba import types
 
 from .fastmath import exp_rows, exp_scalar, tanh_rows, tanh_scalar
-from .jit import F1, F2, I2, inline, piece
+from .jit import F2, I2, dispatch, inline, llvm_inline, piece
 
 #: Signature of ``layer``: ``(buf, bits, r0, d, nb)``.
 LAYER_SIG = types.void(F2, I2, types.int64, types.int64, types.int64)
-#: Signature of ``item``: ``(acts, start, stop)``.
-ITEM_SIG = types.void(F1, types.int64, types.int64)
-#: Signature of ``derivative``: ``(acts, deltas, start, stop)``.
-DERIVATIVE_SIG = types.void(F1, F1, types.int64, types.int64)
 
 
 @dataclass(frozen=True)
@@ -57,18 +59,16 @@ def tanh_layer(buf, bits, r0, d, nb):
     tanh_rows(buf, bits, r0, d, nb, buf.shape[0] - 3, buf.shape[0] - 2)
 
 
-@piece
+@llvm_inline
 def tanh_item(acts, start, stop):
     for j in range(start, stop):
         acts[j] = tanh_scalar(acts[j])
 
 
-@piece
-def tanh_derivative(acts, deltas, start, stop):
+@llvm_inline
+def tanh_derivative(s, a):
     """``f' = 1 − a²``."""
-    for j in range(start, stop):
-        a = acts[j]
-        deltas[j] = deltas[j] * (1.0 - a * a)
+    return s * (1.0 - a * a)
 
 
 # -- relu ---------------------------------------------------------------------------------
@@ -81,17 +81,16 @@ def relu_layer(buf, bits, r0, d, nb):
             buf[j, s] = max(buf[j, s], 0.0)
 
 
-@piece
+@llvm_inline
 def relu_item(acts, start, stop):
     for j in range(start, stop):
         acts[j] = max(acts[j], 0.0)
 
 
-@piece
-def relu_derivative(acts, deltas, start, stop):
+@llvm_inline
+def relu_derivative(s, a):
     """``f' = 1 where a > 0, else 0``."""
-    for j in range(start, stop):
-        deltas[j] = deltas[j] if acts[j] > 0.0 else 0.0
+    return s if a > 0.0 else 0.0
 
 
 # -- logistic -----------------------------------------------------------------------------
@@ -114,18 +113,16 @@ def logistic_layer(buf, bits, r0, d, nb):
     logistic_rows(buf, bits, r0, d, nb)
 
 
-@piece
+@llvm_inline
 def logistic_item(acts, start, stop):
     for j in range(start, stop):
         acts[j] = 1.0 / (1.0 + exp_scalar(-acts[j]))
 
 
-@piece
-def logistic_derivative(acts, deltas, start, stop):
+@llvm_inline
+def logistic_derivative(s, a):
     """``f' = a·(1 − a)``."""
-    for j in range(start, stop):
-        a = acts[j]
-        deltas[j] = deltas[j] * a * (1.0 - a)
+    return s * a * (1.0 - a)
 
 
 # -- softsign -----------------------------------------------------------------------------
@@ -139,19 +136,18 @@ def softsign_layer(buf, bits, r0, d, nb):
             buf[j, s] = z / (1.0 + abs(z))
 
 
-@piece
+@llvm_inline
 def softsign_item(acts, start, stop):
     for j in range(start, stop):
         z = acts[j]
         acts[j] = z / (1.0 + abs(z))
 
 
-@piece
-def softsign_derivative(acts, deltas, start, stop):
+@llvm_inline
+def softsign_derivative(s, a):
     """``f' = 1 / (1 + |z|)² = (1 − |a|)²``."""
-    for j in range(start, stop):
-        c = 1.0 - abs(acts[j])
-        deltas[j] = deltas[j] * (c * c)
+    c = 1.0 - abs(a)
+    return s * (c * c)
 
 
 #: The hidden activations by name, in the order the documentation lists them.
@@ -160,6 +156,29 @@ HIDDEN = {a.name: a for a in (
     Activation("relu", "max(z, 0)", relu_layer, relu_item, relu_derivative, 6.0),
     Activation("logistic", "1 / (1 + exp(−z))", logistic_layer, logistic_item,
                logistic_derivative, 2.0),
-    Activation("softsign", "z / (1 + |z|)", softsign_layer, softsign_item, softsign_derivative,
+    Activation("softsign", "z / (1 + abs(z))", softsign_layer, softsign_item, softsign_derivative,
                6.0),
 )}
+
+
+def code_of(name):
+    """The code ``activate`` and ``derive`` take for the activation ``name``: its position in
+    ``HIDDEN``."""
+    return list(HIDDEN).index(name)
+
+
+@llvm_inline
+def _unknown_item(acts, start, stop):
+    for j in range(start, stop):  # unreachable (``code_of`` gives positions): never silent
+        acts[j] = np.nan
+
+
+@llvm_inline
+def _unknown_derivative(s, a):
+    return np.nan
+
+
+#: ``activate(code, acts, start, stop)``: the ``item`` function of activation ``code``.
+activate = dispatch(tuple(a.item for a in HIDDEN.values()), _unknown_item)
+#: ``derive(code, s, a)``: the ``derivative`` function of activation ``code``.
+derive = dispatch(tuple(a.derivative for a in HIDDEN.values()), _unknown_derivative)

@@ -41,7 +41,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import typeof, types
 
-from . import pcg64
+from . import losses, pcg64
 from .error import evaluate, penalty
 from .gradient import batch_gradient, hidden_deltas, item_forward, last_layer_offsets
 from .jit import kernel, llvm_inline, piece, pointer_for_types, unlinked
@@ -105,19 +105,20 @@ def online_step(theta, vel, sq, gradient, item, optimizer, hyper, scale, coupled
     backwards: the deltas of layer l − 1 are first summed from layer l's weights, which
     are updated only after that.  No gradient buffer is zeroed, filled and read back.
     """
-    X, T, sizes, activate, derive, loss, acts, deltas, _ = gradient
+    X, T, sizes, hidden, acts, deltas = (gradient.X, gradient.T, gradient.sizes, gradient.hidden,
+                                         gradient.acts, gradient.deltas)
     n_layers = sizes.shape[0] - 1
     n_out = sizes[n_layers]
     out0 = acts.shape[0] - n_out
-    item_forward(theta, X, item, sizes, activate, acts)
-    loss(T, item, out0, n_out, acts, deltas)
+    item_forward(theta, X, item, sizes, hidden, acts)
+    losses.item_loss(gradient.loss, T, item, out0, n_out, acts, deltas)
     off, a0 = last_layer_offsets(sizes)
     for l in range(n_layers - 1, -1, -1):
         d_in = sizes[l]
         d_out = sizes[l + 1]
         prev = a0 - d_in  # activations (and deltas) of layer l − 1; unused for l = 0
         if l > 0:  # before this layer's weights change
-            hidden_deltas(theta, off, d_in, d_out, a0, prev, derive, acts, deltas)
+            hidden_deltas(theta, off, d_in, d_out, a0, prev, hidden, acts, deltas)
         for i in range(d_in):
             ai = X[item, i] if l == 0 else acts[prev + i]
             _update_row(theta, vel, sq, off + i * d_out, d_out, ai, deltas, a0, optimizer,

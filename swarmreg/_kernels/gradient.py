@@ -7,24 +7,24 @@ cost a reference-count update each.  Per item, ``acts`` holds the outputs of lay
 ``∂loss_i/∂z``; both are flat buffers of length ``Σ_{l ≥ 1} d_l`` allocated once by
 the caller.
 
-The activation and the loss come as ``Pointer``s to their registry entries' pieces
-(``activations.HIDDEN``: ``item``, ``derivative``; ``losses.LOSSES``: ``item``), in a
-``Gradient``; the per-item helpers are ``llvm_inline``: compiled once each, inlined by
-LLVM into their callers (``batch_gradient`` and ``backprop.online_step``), without
-reference counting.  On networks of a few units per layer a real call, with its
-reference-count updates of every array argument, would cost more than the
-arithmetic.
+The activation and the loss are codes of their registries (``activations.code_of``,
+``losses.code_of``), in a ``Gradient``: ``activations.activate``, ``activations.derive``
+and ``losses.item_loss`` call the entries' per-item functions directly.  The per-item
+helpers are ``llvm_inline``: compiled once each, inlined by LLVM into their callers
+(``batch_gradient`` and ``backprop.online_step``), without reference counting.  On
+networks of a few units per layer a real call, with its reference-count updates of every
+array argument, would cost more than the arithmetic.
 """
 
 from typing import NamedTuple
 
 import numpy as np
 from . import activations, losses
-from .jit import Pointer, kernel, llvm_inline, pointer, unlinked
+from .jit import kernel, llvm_inline
 
 
 class Gradient(NamedTuple):
-    """What the gradient needs: the items, sample-major, the network's pieces and scratch.
+    """What the gradient needs: the items, sample-major, the network's codes and scratch.
 
     ``Gradient.build`` fills it for a network's activation and loss names.
     """
@@ -32,34 +32,24 @@ class Gradient(NamedTuple):
     X: np.ndarray  # (N, d) float64 items
     T: np.ndarray  # (N, K) float64 targets
     sizes: np.ndarray  # (n_layers + 1,) int64 layer widths
-    activate: Pointer  # the hidden activation's ``item`` piece
-    derive: Pointer  # its ``derivative`` piece
-    loss: Pointer  # the loss's ``item`` piece for the network's output
+    hidden: int  # activations.code_of(the hidden activation)
+    loss: int  # losses.code_of(the loss, the output activation)
     acts: np.ndarray  # (Σ_{l ≥ 1} d_l,) float64 scratch
     deltas: np.ndarray  # the same
     grad: np.ndarray  # (n_params,) float64 scratch of batch_gradient
 
-    @staticmethod
-    def pieces(hidden, output, loss):
-        """``(kernel, signature)`` of the three pieces a network's gradient calls."""
-        act = activations.HIDDEN[hidden]
-        return [(act.item, activations.ITEM_SIG), (act.derivative, activations.DERIVATIVE_SIG),
-                (losses.LOSSES[loss].pieces[output].item, losses.ITEM_SIG)]
-
     @classmethod
-    def build(cls, X, T, sizes, hidden, output, loss, linked=True):
-        """The pieces of these names compiled (or loaded), and fresh scratch; with
-        ``linked=False`` ``jit.unlinked`` pointers instead, to type (compile) a kernel that
-        takes the ``Gradient`` before the pieces are compiled: never to run."""
+    def build(cls, X, T, sizes, hidden, output, loss):
+        """The codes of these names (KeyError/ValueError for a name or pair the registries
+        do not have) and fresh scratch."""
         width = int(sizes[1:].sum())
         n_params = int(((sizes[:-1] + 1) * sizes[1:]).sum())
-        pieces = cls.pieces(hidden, output, loss)
-        links = [pointer(k, sig) if linked else unlinked(sig) for k, sig in pieces]
-        return cls(X, T, sizes, *links, np.empty(width), np.empty(width), np.empty(n_params))
+        return cls(X, T, sizes, activations.code_of(hidden), losses.code_of(loss, output),
+                   np.empty(width), np.empty(width), np.empty(n_params))
 
 
 @llvm_inline
-def item_forward(theta, X, item, sizes, activate, acts):
+def item_forward(theta, X, item, sizes, hidden, acts):
     """Forward ``X[item]``; ``acts`` receives every layer's output (logits for the last)."""
     n_layers = sizes.shape[0] - 1
     off = 0
@@ -77,7 +67,7 @@ def item_forward(theta, X, item, sizes, activate, acts):
             for j in range(d_out):
                 acts[a0 + j] += ai * theta[w0 + j]
         if l < n_layers - 1:
-            activate(acts, a0, a0 + d_out)
+            activations.activate(hidden, acts, a0, a0 + d_out)
         prev = a0
         a0 += d_out
         off = b_off + d_out
@@ -96,21 +86,20 @@ def last_layer_offsets(sizes):
 
 
 @llvm_inline
-def hidden_deltas(theta, off, d_in, d_out, a0, prev, derive, acts, deltas):
+def hidden_deltas(theta, off, d_in, d_out, a0, prev, hidden, acts, deltas):
     """``δ_i = f'(z_i)·Σ_j W[i, j]·δ_j`` for the d_in units of the layer below the one at
     ``off`` (its deltas at ``deltas[a0:]``); ``acts[prev + i]`` are that layer's outputs,
-    from which ``derive`` (the activation's ``derivative`` piece) takes f'."""
+    from which activation ``hidden``'s ``derivative`` takes f'."""
     for i in range(d_in):
         w0 = off + i * d_out
         s = 0.0
         for j in range(d_out):
             s += theta[w0 + j] * deltas[a0 + j]
-        deltas[prev + i] = s
-    derive(acts, deltas, prev, prev + d_in)
+        deltas[prev + i] = activations.derive(hidden, s, acts[prev + i])
 
 
 @llvm_inline
-def _item_backward(theta, X, item, sizes, derive, acts, deltas, grad):
+def _item_backward(theta, X, item, sizes, hidden, acts, deltas, grad):
     """Add one item's ``∂loss/∂θ`` to ``grad``, given its forward pass and output delta."""
     n_layers = sizes.shape[0] - 1
     off, a0 = last_layer_offsets(sizes)  # walked backwards from here
@@ -127,7 +116,7 @@ def _item_backward(theta, X, item, sizes, derive, acts, deltas, grad):
         for j in range(d_out):
             grad[b_off + j] += deltas[a0 + j]
         if l > 0:
-            hidden_deltas(theta, off, d_in, d_out, a0, prev, derive, acts, deltas)
+            hidden_deltas(theta, off, d_in, d_out, a0, prev, hidden, acts, deltas)
             off -= (sizes[l - 1] + 1) * d_in
             a0 = prev
 
@@ -139,7 +128,9 @@ def batch_gradient(theta, gradient, order, start, m):
     ``gradient.grad`` (n_params,) receives ``(1/m) Σ_i ∂loss_i/∂θ``; returns
     ``(1/m) Σ_i loss_i``.
     """
-    X, T, sizes, activate, derive, loss, acts, deltas, grad = gradient
+    X, T, sizes, hidden, loss, acts, deltas, grad = (
+        gradient.X, gradient.T, gradient.sizes, gradient.hidden, gradient.loss, gradient.acts,
+        gradient.deltas, gradient.grad)
     for j in range(grad.shape[0]):
         grad[j] = 0.0
     n_out = sizes[sizes.shape[0] - 1]
@@ -147,9 +138,9 @@ def batch_gradient(theta, gradient, order, start, m):
     total = 0.0
     for r in range(start, start + m):
         i = order[r]
-        item_forward(theta, X, i, sizes, activate, acts)
-        total += loss(T, i, out0, n_out, acts, deltas)
-        _item_backward(theta, X, i, sizes, derive, acts, deltas, grad)
+        item_forward(theta, X, i, sizes, hidden, acts)
+        total += losses.item_loss(loss, T, i, out0, n_out, acts, deltas)
+        _item_backward(theta, X, i, sizes, hidden, acts, deltas, grad)
     for j in range(grad.shape[0]):
         grad[j] /= m
     return total / m

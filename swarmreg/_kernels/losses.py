@@ -9,9 +9,11 @@ so an entry holds, for each output activation it fits (``outputs.OUTPUTS``), two
            ``buf[z0 : z0 + n_out, :nb]`` (overwritten; rows −3 and −2 are scratch) and
            targets ``tblk[:n_out, :nb]``:
            ``block(buf, bits, z0, n_out, tblk, nb)``
-``item``   back-propagation's: returns one item's loss and writes ``∂loss/∂z_k`` to
-           ``deltas[out0 + k]``, given its logits ``acts[out0 : out0 + n_out]``:
-           ``item(T, item, out0, n_out, acts, deltas) -> float``
+``item``   back-propagation's, an ``llvm_inline`` function (``activations`` says why):
+           returns one item's loss and writes ``∂loss/∂z_k`` to ``deltas[out0 + k]``,
+           given its logits ``acts[out0 : out0 + n_out]``:
+           ``item(T, item, out0, n_out, acts, deltas) -> float``; ``item_loss`` calls it
+           by code (``code_of``)
 
 and what the λ conventions read of it (``lambdas``): ``mean_divides_by_outputs``,
 whether the libraries' mean of this loss (PyTorch's ``MSELoss()``, Keras's
@@ -28,16 +30,15 @@ logits so that they stay finite.
 import math
 from dataclasses import dataclass
 
+import numpy as np
 from numba import types
 
 from .activations import logistic_rows
 from .fastmath import exp_scalar
-from .jit import F1, F2, I2, inline, piece
+from .jit import F2, I2, dispatch, inline, llvm_inline, piece
 
 #: Signature of ``block``: ``(buf, bits, z0, n_out, tblk, nb)``.
 BLOCK_SIG = types.void(F2, I2, types.int64, types.int64, F2, types.int64)
-#: Signature of ``item``: ``(T, item, out0, n_out, acts, deltas) -> loss``.
-ITEM_SIG = types.float64(F2, types.int64, types.int64, types.int64, F1, F1)
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,7 @@ def softmax_mse(buf, bits, z0, n_out, tblk, nb):
             buf[acc, s] += d * d
 
 
-@piece
+@llvm_inline
 def softmax_mse_item(T, item, out0, n_out, acts, deltas):
     """``δ_j = 2·y_j·((y_j − t_j) − Σ_k (y_k − t_k)·y_k)``."""
     _softmax_item(acts, deltas, out0, n_out)
@@ -141,7 +142,7 @@ def identity_mse(buf, bits, z0, n_out, tblk, nb):
     _add_squared_errors(buf, z0, n_out, tblk, nb)
 
 
-@piece
+@llvm_inline
 def identity_mse_item(T, item, out0, n_out, acts, deltas):
     """``δ = 2(y − t)``."""
     total = 0.0
@@ -159,7 +160,7 @@ def logistic_mse(buf, bits, z0, n_out, tblk, nb):
     _add_squared_errors(buf, z0, n_out, tblk, nb)
 
 
-@piece
+@llvm_inline
 def logistic_mse_item(T, item, out0, n_out, acts, deltas):
     """``δ = 2(y − t)·y(1 − y)``."""
     total = 0.0
@@ -199,7 +200,7 @@ def softmax_cross_entropy(buf, bits, z0, n_out, tblk, nb):
             buf[acc, s] -= tblk[k, s] * (buf[z0 + k, s] - buf[ssum, s])
 
 
-@piece
+@llvm_inline
 def softmax_cross_entropy_item(T, item, out0, n_out, acts, deltas):
     """``δ_j = y_j·Σ_k t_k − t_j``."""
     m, s = _softmax_item(acts, deltas, out0, n_out)
@@ -225,7 +226,7 @@ def logistic_cross_entropy(buf, bits, z0, n_out, tblk, nb):
             buf[acc, s] += t * _softplus(-z) + (1.0 - t) * _softplus(z)
 
 
-@piece
+@llvm_inline
 def logistic_cross_entropy_item(T, item, out0, n_out, acts, deltas):
     """``δ = y − t``."""
     total = 0.0
@@ -249,3 +250,23 @@ LOSSES = {loss.name: loss for loss in (
         "logistic": Pieces(logistic_cross_entropy, logistic_cross_entropy_item),
     }, mean_divides_by_outputs=False),
 )}
+
+
+#: ``(loss, output)`` of every ``item`` function: a code is a position.
+_PAIRS = tuple((loss.name, output) for loss in LOSSES.values() for output in loss.pieces)
+
+
+def code_of(loss, output):
+    """The code ``item_loss`` takes for the loss named ``loss`` after output ``output``."""
+    return _PAIRS.index((loss, output))
+
+
+@llvm_inline
+def _unknown_item(T, item, out0, n_out, acts, deltas):
+    return np.nan  # unreachable (``code_of`` gives positions): never silent
+
+
+#: ``item_loss(code, T, item, out0, n_out, acts, deltas)``: the ``item`` function of code
+#: ``code`` (``jit.dispatch``).
+item_loss = dispatch(tuple(LOSSES[loss].pieces[output].item for loss, output in _PAIRS),
+                     _unknown_item)

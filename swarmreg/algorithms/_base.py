@@ -18,8 +18,9 @@ class Algorithm:
     init : callable(options, n_particles, n_params, rng) -> (State, Settings)
         The starting state, drawn from the ``numpy.random.Generator`` ``rng`` (whose
         stream the kernels continue), and the settings its kernels read.
-    pieces : callable(options) -> dict
-        The ``draw``, ``tasks``, ``move``, ``start`` and ``tell`` pieces.
+    kernels : callable(options) -> dict
+        The ``take``, ``tasks``, ``start``, ``tell`` and ``draw`` kernels of
+        ``_kernels.swarm``'s protocol, chosen for the options.
     evaluations : callable(n_particles, iterations) -> int
         Full passes over the data that a run of so many iterations made.
     state_bytes : callable(n_particles, n_params) -> int
@@ -30,6 +31,6 @@ class Algorithm:
     summary: str
     options: type
     init: Callable
-    pieces: Callable
+    kernels: Callable
     evaluations: Callable
     state_bytes: Callable

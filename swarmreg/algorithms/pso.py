@@ -25,8 +25,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._kernels.jit import inline, piece
+from .._kernels.jit import inline, llvm_inline, piece
 from .._kernels.pcg64 import next_double, state_words
+from .._kernels.swarm import run_tasks
 from .._validation import check_choice, check_real
 from ._base import Algorithm
 
@@ -149,13 +150,13 @@ def _move(i, g, swarm, settings, slot):
     return i
 
 
-@piece
+@llvm_inline
 def move_global(task, swarm, settings, slot):
     """The attractor is the swarm's best position."""
     return _move(task, -1, swarm, settings, slot)
 
 
-@piece
+@llvm_inline
 def move_ring(task, swarm, settings, slot):
     """The attractor is the best personal best of particles i − 1, i, i + 1."""
     n_particles = swarm.pos.shape[0]
@@ -170,11 +171,7 @@ def move_ring(task, swarm, settings, slot):
     return _move(task, g, swarm, settings, slot)
 
 
-#: The topologies: the move piece of each social attractor.
-TOPOLOGIES = {"global": move_global, "ring": move_ring}
-
-
-@piece
+@llvm_inline
 def draw(swarm, settings, slot):
     """One iteration's random numbers (module docstring's order) into ``slot``."""
     rng, rnd, reborn = swarm.rng, swarm.rnd[slot], swarm.reborn[slot]
@@ -189,6 +186,32 @@ def draw(swarm, settings, slot):
         if reborn[i]:
             for j in range(n):
                 rnd[i, 2, j] = next_double(rng)
+
+
+@piece
+def draw_piece(swarm, settings, slot):
+    """``draw``, for ``iterate``'s first draw of a call."""
+    draw(swarm, settings, slot)
+
+
+@piece
+def take_global(queue, n_tasks, draw_next, slot_next, moving, slot, swarm, settings, data, lam,
+                penalty_mask, buf):
+    """A worker's share of an iteration (``_kernels.swarm.run_tasks``), global topology."""
+    run_tasks(queue, n_tasks, draw_next, slot_next, moving, slot, swarm, settings, data, lam,
+              penalty_mask, buf, draw, move_global)
+
+
+@piece
+def take_ring(queue, n_tasks, draw_next, slot_next, moving, slot, swarm, settings, data, lam,
+              penalty_mask, buf):
+    """A worker's share of an iteration (``_kernels.swarm.run_tasks``), ring topology."""
+    run_tasks(queue, n_tasks, draw_next, slot_next, moving, slot, swarm, settings, data, lam,
+              penalty_mask, buf, draw, move_ring)
+
+
+#: The topologies: the ``take`` kernel of each social attractor.
+TOPOLOGIES = {"global": take_global, "ring": take_ring}
 
 
 @piece
@@ -235,14 +258,14 @@ def init(options, n_particles, n_params, rng):
     return state, settings
 
 
-def pieces(options):
-    return dict(draw=draw, tasks=tasks, move=TOPOLOGIES[options.topology], start=start,
-                tell=tell)
+def kernels(options):
+    return dict(take=TOPOLOGIES[options.topology], tasks=tasks, start=start, tell=tell,
+                draw=draw_piece)
 
 
 PSO = Algorithm(
     "pso", "global-best or ring PSO (McCaffrey; Clerc–Kennedy constriction)", Options, init,
-    pieces, evaluations=lambda P, iterations: P * (iterations + 1),
+    kernels, evaluations=lambda P, iterations: P * (iterations + 1),
     # pos, vel, pbest and two iterations' draws (3 rows each): 9 (P, n) float64 arrays, and
     # 2 more at the peak, the temporaries of drawing the starting positions.
     state_bytes=lambda P, n: 8 * 11 * P * n)

@@ -26,16 +26,17 @@ class Runner:
         self._lam = objective.lam
         self._mask = objective.penalty_mask
         self._work = objective.scratch(numba.get_num_threads())
-        pieces = algorithm.pieces(options)
-        signatures = swarm.step_signatures(state, settings)
+        kernels = algorithm.kernels(options)
+        typed = objective.unlinked_error_pass()
+        signatures = swarm.step_signatures(state, settings, typed, self._mask, self._work)
         activation, *rest = objective.error_pass_jobs()
-        jobs = rest + [(pieces[name], sig.args) for name, sig in signatures.items()]
+        jobs = rest + [(kernels[name], sig.args) for name, sig in signatures.items()]
         with compile_alongside(jobs):
-            self._take = swarm.prepare(state, settings, swarm.steps(pieces, state, settings, False),
-                                       objective.unlinked_error_pass(), self._lam, self._mask,
-                                       self._work, history.array, stop)
+            swarm.prepare(state, settings, swarm.steps(kernels, state, settings, typed, self._mask,
+                                                       self._work, linked=False),
+                          typed, self._lam, self._mask, self._work, history.array, stop)
             pointer(*activation)
-        self._steps = swarm.steps(pieces, state, settings)
+        self._steps = swarm.steps(kernels, state, settings, typed, self._mask, self._work)
         self._data = objective.error_pass()
 
     def iterate(self, steps, initialize=False):
@@ -45,8 +46,7 @@ class Runner:
         # not draw at the end of one call it draws at the start of the next: the same draws.
         hist = self._history.reserve(int(self.counters[0]) + steps + 1)
         return swarm.iterate(self._state, self._settings, self._steps, self._data, self._lam,
-                             self._mask, self._work, hist, self._stop, initialize, steps,
-                             self._take)
+                             self._mask, self._work, hist, self._stop, initialize, steps)
 
     def best(self):
         """``(E, θ)`` of the best position found (a copy)."""
