@@ -124,7 +124,7 @@ def train_pso(network, X, y, *, lam=0.0, loss="mse", include_biases=False, algor
     where.check_memory(algo, P, n, obj, dtype)
     open_bar = bar_opener(max_iter, "PSO") if progress else None
 
-    state, settings = algo.init(opts, P, n, np.random.default_rng(seed))
+    state, settings = algo.init(opts, P, network, np.random.default_rng(seed))
     history = History(max_iter + 1)  # grown as the run goes: a target may end it early
     runner = where.runner(algo, opts, state, settings, obj, history, Stop(target, patience), dtype)
 

@@ -22,8 +22,10 @@ penalty_mask, buf)``
     are compiled into it, called directly once per particle, rather than through a
     pointer, which would copy the state's array descriptors at every call (7 % of an
     iteration of Iris 4-7-3 with 20 particles on one thread)
-``tasks(swarm, settings) -> int``
-    how many particles an iteration moves and evaluates (the swarm's size, or fewer)
+``tasks(swarm, settings, slot) -> int``
+    at the start of an iteration, serially: prepare its tasks from the state and the draws
+    in ``slot`` (which particles move, a snapshot that moves must read, ...) and return
+    how many particles it moves and evaluates (the swarm's size, or fewer)
 ``start(swarm, settings)``
     after the starting positions are evaluated (e.g. they become the personal bests)
 ``tell(swarm, settings, slot)``
@@ -77,7 +79,7 @@ def step_signatures(swarm, settings, data, penalty_mask, work):
     st, se = typeof(swarm), typeof(settings)
     take = tuple(typeof(a) for a in (np.empty(1, dtype=np.int64), 0, True, 0, True, 0, swarm,
                                      settings, data, 0.0, penalty_mask, work[0]))
-    return {"take": types.void(*take), "tasks": types.int64(st, se),
+    return {"take": types.void(*take), "tasks": types.int64(st, se, types.int64),
             "start": types.void(st, se), "tell": types.void(st, se, types.int64),
             "draw": types.void(st, se, types.int64)}
 
@@ -199,7 +201,7 @@ def iterate(swarm, settings, steps, data, lam, penalty_mask, work, history, stop
         k = counters[0] + 1  # the iteration that this region moves to, or draws for
         k_next = k + 1 if moving else k  # the iteration whose draws this region makes
         draw_next = k_next <= max_iter
-        n_tasks = (steps.tasks(swarm, settings) if moving else n_particles) + (
+        n_tasks = (steps.tasks(swarm, settings, k % 2) if moving else n_particles) + (
             1 if draw_next else 0)
         queue[0] = 0
         # Caveat: Numba's parfor pass does not see the writes made through calls (all

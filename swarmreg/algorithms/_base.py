@@ -15,9 +15,10 @@ class Algorithm:
         Frozen dataclass of the algorithm's own options, validated on construction;
         ``train_pso`` passes it the keyword arguments that are not its own.  Its method
         ``start_description()`` says where the particles start (for messages).
-    init : callable(options, n_particles, n_params, rng) -> (State, Settings)
-        The starting state, drawn from the ``numpy.random.Generator`` ``rng`` (whose
-        stream the kernels continue), and the settings its kernels read.
+    init : callable(options, n_particles, network, rng) -> (State, Settings)
+        The starting state of particles of ``network.n_params`` entries, drawn from the
+        ``numpy.random.Generator`` ``rng`` (whose stream the kernels continue), and the
+        settings its kernels read.
     kernels : callable(options) -> dict
         The ``take``, ``tasks``, ``start``, ``tell`` and ``draw`` kernels of
         ``_kernels.swarm``'s protocol, chosen for the options.

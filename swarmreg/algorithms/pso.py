@@ -215,7 +215,7 @@ TOPOLOGIES = {"global": take_global, "ring": take_ring}
 
 
 @piece
-def tasks(swarm, settings):
+def tasks(swarm, settings, slot):
     """Every particle moves."""
     return swarm.pos.shape[0]
 
@@ -242,10 +242,10 @@ def tell(swarm, settings, slot):
                 pbest[i, j] = pos[i, j]
 
 
-def init(options, n_particles, n_params, rng):
+def init(options, n_particles, network, rng):
     """Positions uniform in the box, velocities uniform in ``±init_velocity·(hi − lo)``."""
     lo, hi = options.bounds
-    P, n = n_particles, n_params
+    P, n = n_particles, network.n_params
     pos = lo + (hi - lo) * rng.random((P, n))
     vel = (2.0 * rng.random((P, n)) - 1.0) * (options.init_velocity * (hi - lo))
     state = State(pos=pos, err=np.empty(P), best=np.empty(n), best_err=np.empty(1),
