@@ -26,6 +26,13 @@ class Algorithm:
         Full passes over the data that a run of so many iterations made.
     state_bytes : callable(n_particles, n_params) -> int
         Memory the state takes at its peak (to refuse a swarm that does not fit).
+    positions : tuple of str
+        The state's fields that hold positions or moves of them (``pos`` and ``best``, and
+        e.g. velocities and personal bests): kept in the run's float type (``dtype=``).
+        The other fields stay as ``init`` makes them (errors and draws in float64).
+    gpu : GPU or None
+        The algorithm's part on a CUDA GPU (``devices.cuda``, docs/design.md §13), or None
+        where it has none.
     """
 
     name: str
@@ -35,3 +42,25 @@ class Algorithm:
     kernels: Callable
     evaluations: Callable
     state_bytes: Callable
+    positions: tuple = ("pos", "best")
+    gpu: object = None
+
+
+@dataclass(frozen=True)
+class GPU:
+    """An algorithm's part on a CUDA GPU: functions that the kernel of
+    ``_kernels/gpu/swarm.py`` calls (its docstring lists them), written once as
+    ``numba.extending.register_jitable`` functions, so that the CUDA target compiles them
+    and Numba's simulator runs them as Python.
+
+    Attributes
+    ----------
+    fields : tuple of str
+        The state's fields the GPU reads or writes (the others stay on the host).
+    kernels : callable(options) -> dict
+        ``move_tasks``, ``move``, ``n_evaluated``, ``evaluated``, ``tell``, ``keep`` and
+        ``prepare``, chosen for the options.
+    """
+
+    fields: tuple
+    kernels: Callable

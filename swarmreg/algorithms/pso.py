@@ -16,6 +16,9 @@ evaluated, each personal best becomes the new position where that is strictly be
 
 Draws, serially from the run's generator, per iteration and particle: its r1 row, its
 r2 row, then (if ``death_prob > 0``) its death draw and, if it dies, its new position.
+On a GPU (``GPU``, at the end) the same update draws from the counter-based stream of
+``_kernels.philox``: r1 and r2 of coordinate j of particle i in iteration k from counter
+(k, purpose 0, i, j), its death draw from (k, 1, i, 0), its new coordinate from (k, 2, i, j).
 """
 
 import math
@@ -25,11 +28,14 @@ from typing import NamedTuple
 
 import numpy as np
 
+from numba.extending import register_jitable
+
 from .._kernels.jit import inline, llvm_inline, piece
 from .._kernels.pcg64 import next_double, state_words
+from .._kernels.philox import uniforms
 from .._kernels.swarm import run_tasks
 from .._validation import check_choice, check_real
-from ._base import Algorithm
+from ._base import GPU, Algorithm
 
 
 class State(NamedTuple):
@@ -263,9 +269,108 @@ def kernels(options):
                 draw=draw_piece)
 
 
+# -- on a CUDA GPU (devices.cuda, _kernels/gpu/swarm.py) ----------------------------------
+
+#: What each draw of an iteration is for: the ``purpose`` word of its Philox counter.
+_STEP, _DEATH, _REBIRTH = 0, 1, 2
+
+
+@register_jitable
+def _gpu_move(k, i, j, g, swarm, settings, key):
+    """Coordinate j of particle i in iteration k, towards the personal best of particle g
+    (−1: the swarm's best), as ``_move`` does it."""
+    pos, vel, pbest = swarm.pos, swarm.vel, swarm.pbest
+    x = pos[i, j]
+    attractor = swarm.best[j] if g < 0 else pbest[g, j]
+    r1, r2 = uniforms(key, k, _STEP, i, j)
+    v = (settings.inertia * vel[i, j] + settings.c1 * r1 * (pbest[i, j] - x)
+         + settings.c2 * r2 * (attractor - x))
+    v = min(max(v, -settings.v_max), settings.v_max)
+    vel[i, j] = v
+    moved = min(max(x + v, settings.lo), settings.hi)
+    if swarm.reborn[0, i]:
+        u, _ = uniforms(key, k, _REBIRTH, i, j)
+        moved = settings.lo + (settings.hi - settings.lo) * u
+    pos[i, j] = moved
+
+
+@register_jitable
+def gpu_move_tasks(k, n_particles, n):
+    return n_particles * n
+
+
+@register_jitable
+def gpu_move_global(k, task, swarm, settings, key):
+    """Task i·n + j: coordinate j of particle i, towards the swarm's best."""
+    n = swarm.pos.shape[1]
+    i = task // n
+    _gpu_move(k, i, task - i * n, -1, swarm, settings, key)
+
+
+@register_jitable
+def gpu_move_ring(k, task, swarm, settings, key):
+    """Task i·n + j: coordinate j of particle i, towards the best of i − 1, i, i + 1."""
+    n_particles, n = swarm.pos.shape
+    i = task // n
+    err = swarm.pbest_err
+    g = i
+    left = (i - 1) % n_particles
+    right = (i + 1) % n_particles
+    if err[left] < err[g]:
+        g = left
+    if err[right] < err[g]:
+        g = right
+    _gpu_move(k, i, task - i * n, g, swarm, settings, key)
+
+
+@register_jitable
+def gpu_n_evaluated(k, n_particles):
+    return n_particles
+
+
+@register_jitable
+def gpu_evaluated(k, e, swarm):
+    return e
+
+
+@register_jitable
+def gpu_tell(k, p, swarm, settings):
+    """``tell`` (``start`` at k = 0) for particle p: whether its position becomes its
+    personal best."""
+    if k == 0 or swarm.reborn[0, p] or swarm.err[p] < swarm.pbest_err[p]:
+        swarm.pbest_err[p] = swarm.err[p]
+        return True
+    return False
+
+
+@register_jitable
+def gpu_keep(p, j, swarm):
+    swarm.pbest[p, j] = swarm.pos[p, j]
+
+
+@register_jitable
+def gpu_prepare(k, t, n_threads, swarm, settings, key):
+    """Which particles die in iteration k (``reborn[0]``)."""
+    for i in range(t, swarm.pos.shape[0], n_threads):
+        u, _ = uniforms(key, k, _DEATH, i, 0)
+        swarm.reborn[0, i] = settings.death_prob > 0.0 and u < settings.death_prob
+
+
+#: The topologies on a GPU: the ``move`` of each social attractor.
+GPU_TOPOLOGIES = {"global": gpu_move_global, "ring": gpu_move_ring}
+
+
+def gpu_kernels(options):
+    return dict(move_tasks=gpu_move_tasks, move=GPU_TOPOLOGIES[options.topology],
+                n_evaluated=gpu_n_evaluated, evaluated=gpu_evaluated, tell=gpu_tell,
+                keep=gpu_keep, prepare=gpu_prepare)
+
+
 PSO = Algorithm(
     "pso", "global-best or ring PSO (McCaffrey; Clerc–Kennedy constriction)", Options, init,
     kernels, evaluations=lambda P, iterations: P * (iterations + 1),
     # pos, vel, pbest and two iterations' draws (3 rows each): 9 (P, n) float64 arrays, and
     # 2 more at the peak, the temporaries of drawing the starting positions.
-    state_bytes=lambda P, n: 8 * 11 * P * n)
+    state_bytes=lambda P, n: 8 * 11 * P * n, positions=("pos", "best", "vel", "pbest"),
+    gpu=GPU(fields=("pos", "err", "best", "best_err", "counters", "vel", "pbest", "pbest_err",
+                    "reborn"), kernels=gpu_kernels))

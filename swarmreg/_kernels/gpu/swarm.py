@@ -1,0 +1,234 @@
+"""A swarm algorithm's iterations on a GPU, many per kernel launch (docs/design.md §13).
+
+One launch of ``iterate`` runs up to ``n_iter`` iterations (after evaluating the start,
+with ``initialize``) without returning to the host.  Its blocks stay resident for the
+whole launch (the grid is no larger than the GPU holds at once) and meet at a grid-wide
+barrier between the phases of an iteration k:
+
+1. **move** (grid-stride over the algorithm's ``move_tasks``): the algorithm's ``move``
+   with the draws of iteration k (``_kernels.philox``: counter-based, so any thread draws
+   any number);
+2. **evaluate** (grid-stride over units, ``evaluate``): the block that finishes a
+   particle (an integer counter per particle tells which) adds its unit sums in chunk
+   order, adds the penalty, stores E (a non-finite E counts as +inf) and calls the
+   algorithm's ``tell``, then ``keep`` for each coordinate when ``tell`` says so; the
+   block that finishes the last particle (another counter) keeps the record, lowest
+   error first and lowest particle index on ties, writes the history and the stop code,
+   and calls ``prepare`` for iteration k + 1 (draws made per particle, e.g. PSO's deaths).
+
+The algorithm's part (``algorithms.<name>.GPU``) is a set of ``register_jitable``
+functions that this kernel calls:
+
+``move_tasks(k, P, n) -> int``, ``move(k, task, swarm, settings, key)``
+``n_evaluated(k, P) -> int``, ``evaluated(k, e, swarm) -> particle``
+``tell(k, p, swarm, settings) -> bool`` (k = 0: the start), ``keep(p, j, swarm)``
+``prepare(k, t, n_threads, swarm, settings, key)`` (one block; thread t of n_threads)
+
+Visibility.  The barrier is the one of CUDA's cooperative groups (thread 0 of each block
+fences, adds to one counter whose bit 31 flips when every block has arrived, and fences
+again), written here so that no device runtime library needs linking.  What a block
+reads within a phase that another block wrote in it (unit sums, errors, control words)
+it reads with ``ld.global.cg``, from L2.  Integer atomics count; no float is ever added
+atomically, so a run is bit-identical from one launch to the next.
+"""
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+from numba import cuda, types
+
+from ..stops import HIT_TARGET, RAN_OUT, STALLED
+from . import evaluate
+from .evaluate import FLOAT_TYPES, SIMULATOR, device
+
+#: Rounds a block waits at a barrier before it gives up and sets ``status[1]`` (a grid
+#: larger than the GPU holds at once would otherwise wait for ever).
+SPIN_LIMIT = 1 << 31
+_TOP = np.uint64(0x80000000)
+_ZERO = np.uint64(0)
+
+
+class Data(NamedTuple):
+    """The training data on the device."""
+
+    x: object  # (n_inputs, N) feature-major, in the run's float type
+    t: object  # (n_outputs, N) targets
+    mask: object  # (n_params,) float64, 1.0 where θ_j is penalized
+    lam: float
+
+
+class Work(NamedTuple):
+    """The kernel's own device arrays."""
+
+    partial: object  # (P, n_chunks) float64 unit sums
+    pending: object  # (P,) int32 units of each particle done in this phase
+    finished: object  # (1,) int32 particles finished in this phase
+    barrier: object  # (1,) uint64: bit 31 flips when every block has arrived
+    status: object  # (2,) int64: the stop code of the launch, 1 if a barrier timed out
+    hist: object  # (at least n_iter + 1,) float64: the record after each step of the launch
+
+
+if SIMULATOR:  # blocks run one after another: plain loads see every write
+    @device
+    def coherent(array, i):
+        return array[i]
+else:
+    @device
+    def coherent(array, i):
+        """``array[i]`` read from L2 (``ld.global.cg``), not from this block's L1."""
+        return cuda.ldcg(array, i)
+
+
+@device
+def grid_barrier(bar, status):
+    """Wait until every block of the grid has arrived (cooperative groups' grid sync)."""
+    cuda.syncthreads()
+    if cuda.threadIdx.x == 0:
+        if cuda.blockIdx.x == 0:
+            add = np.uint64(0x80000000 - (cuda.gridDim.x - 1))
+        else:
+            add = np.uint64(1)
+        cuda.threadfence()
+        old = cuda.atomic.add(bar, 0, add)
+        spins = 0
+        while ((old ^ coherent(bar, 0)) & _TOP) == _ZERO:
+            spins += 1
+            if spins > SPIN_LIMIT:
+                status[1] = 1
+                break
+        cuda.threadfence()
+    cuda.syncthreads()
+
+
+_KERNELS = {}
+
+
+def iterate_kernel(layout, part):
+    """The ``iterate`` kernel of an algorithm's GPU functions ``part`` (a dict: see the
+    module docstring) on an evaluation ``layout`` (``evaluate.Layout``); one per process
+    and pair."""
+    key = (layout, tuple(sorted(part.items())))
+    kernel = _KERNELS.get(key)
+    if kernel is None:
+        kernel = _KERNELS[key] = cuda.jit(_build(layout, **part))
+    return kernel
+
+
+def _build(layout, move_tasks, move, n_evaluated, evaluated, tell, keep, prepare):
+    p_ = evaluate.pieces(layout)
+    unit_losses, block_sum, penalty = p_.unit_losses, p_.block_sum, p_.penalty
+    threads, ft, shared = layout.threads, FLOAT_TYPES[layout.dtype], layout.shared_theta
+    n_shared = layout.n_params if shared else 1
+
+    def iterate(swarm, settings, data, key, work, stop, n_iter, initialize):
+        """Up to ``n_iter`` iterations (module docstring); ``stop``: ``_kernels.swarm.Stop``."""
+        t = cuda.threadIdx.x
+        th_shared = cuda.shared.array(n_shared, ft)
+        red = cuda.shared.array(threads, types.float64)
+        idx = cuda.shared.array(threads, types.int64)
+        flags = cuda.shared.array(2, types.int32)
+        n_particles, n = swarm.pos.shape
+        n_items = data.x.shape[1]
+        n_chunks = work.partial.shape[1]
+        step = -1 if initialize else 0
+        while step < n_iter:
+            k = coherent(swarm.counters, 0) + 1 if step >= 0 else 0
+            if step >= 0:
+                for task in range(cuda.blockIdx.x * threads + t, move_tasks(k, n_particles, n),
+                                  cuda.gridDim.x * threads):
+                    move(k, task, swarm, settings, key)
+                grid_barrier(work.barrier, work.status)
+            n_eval = n_evaluated(k, n_particles)
+            for u in range(cuda.blockIdx.x, n_eval * n_chunks, cuda.gridDim.x):
+                e = u // n_chunks
+                c = u - e * n_chunks
+                p = evaluated(k, e, swarm)
+                if shared:
+                    for j in range(t, n, threads):
+                        th_shared[j] = swarm.pos[p, j]
+                    cuda.syncthreads()
+                    th = th_shared
+                else:
+                    th = swarm.pos[p]
+                total = block_sum(red, t, unit_losses(th, data.x, data.t, n_items, c, t))
+                if t == 0:
+                    work.partial[p, c] = total
+                    cuda.threadfence()
+                    flags[0] = 1 if cuda.atomic.add(work.pending, p, 1) == n_chunks - 1 else 0
+                cuda.syncthreads()
+                if flags[0] == 1:  # this block finishes particle p
+                    pen = penalty(th, data.mask, n, red, t)
+                    if t == 0:
+                        cuda.threadfence()
+                        d = 0.0
+                        for cc in range(n_chunks):
+                            d += coherent(work.partial, (p, cc))
+                        d /= n_items
+                        err = d + data.lam * pen if data.lam != 0.0 else d
+                        swarm.err[p] = err if math.isfinite(err) else math.inf
+                        work.pending[p] = 0
+                        flags[1] = 1 if tell(k, p, swarm, settings) else 0
+                    cuda.syncthreads()
+                    if flags[1] == 1:
+                        for j in range(t, n, threads):
+                            keep(p, j, swarm)
+                    if t == 0:
+                        cuda.threadfence()
+                        flags[0] = 1 if cuda.atomic.add(work.finished, 0, 1) == n_eval - 1 else 0
+                    cuda.syncthreads()
+                    if flags[0] == 1:  # the last particle: keep the record
+                        best_v, best_i = math.inf, n_particles
+                        for q in range(t, n_particles, threads):
+                            v = coherent(swarm.err, q)
+                            if v < best_v:
+                                best_v, best_i = v, q
+                        red[t] = best_v
+                        idx[t] = best_i
+                        cuda.syncthreads()
+                        half = threads // 2
+                        while half > 0:
+                            if t < half and (red[t + half] < red[t] or (
+                                    red[t + half] == red[t] and idx[t + half] < idx[t])):
+                                red[t] = red[t + half]
+                                idx[t] = idx[t + half]
+                            cuda.syncthreads()
+                            half //= 2
+                        if t == 0:
+                            best_v, best_i = red[0], idx[0]
+                            if k == 0:
+                                new = True
+                                if best_i == n_particles:  # every error is inf
+                                    best_i = 0
+                            else:
+                                new = best_v < coherent(swarm.best_err, 0)
+                                swarm.counters[1] = 0 if new else swarm.counters[1] + 1
+                                swarm.counters[0] = k
+                            if new:
+                                swarm.best_err[0] = best_v
+                            record = swarm.best_err[0]
+                            work.hist[step + 1] = record
+                            if record <= stop.target:
+                                work.status[0] = HIT_TARGET
+                            elif k > 0 and stop.patience > 0 and swarm.counters[1] >= stop.patience:
+                                work.status[0] = STALLED
+                            else:
+                                work.status[0] = RAN_OUT
+                            work.finished[0] = 0
+                            flags[1] = 1 if new else 0
+                            idx[0] = best_i
+                        cuda.syncthreads()
+                        if flags[1] == 1:
+                            best_i = idx[0]
+                            for j in range(t, n, threads):
+                                swarm.best[j] = swarm.pos[best_i, j]
+                        prepare(k + 1, t, threads, swarm, settings, key)
+                        if t == 0:
+                            swarm.counters[2] = 1
+                cuda.syncthreads()
+            grid_barrier(work.barrier, work.status)
+            if coherent(work.status, 0) != RAN_OUT or coherent(work.status, 1) != 0:
+                break
+            step += 1
+
+    return iterate
