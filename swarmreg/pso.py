@@ -123,6 +123,9 @@ def train_pso(network, X, y, *, lam=0.0, loss="mse", include_biases=False, algor
         raise TypeError(f"callback must be callable, got {type(callback).__name__}")
     progress = check_bool(progress, "progress")
     where = devices.select(device, dtype)
+    if dtype not in algo.dtypes:
+        raise ValueError(f"algorithm={algorithm!r} runs in dtype "
+                         f"{', '.join(map(repr, algo.dtypes))} only, got dtype={dtype!r}")
     P, n = swarm_size, network.n_params
     where.check_memory(algo, P, n, obj, dtype)
     open_bar = bar_opener(max_iter, "PSO") if progress else None

@@ -39,6 +39,8 @@ class Algorithm:
     gpu : GPU or None
         The algorithm's part on a CUDA GPU (``devices.cuda``, docs/design.md §13), or None
         where it has none.
+    dtypes : tuple of str
+        The float types it runs in (``devices.DTYPES``, or fewer).
     """
 
     name: str
@@ -52,6 +54,7 @@ class Algorithm:
     evaluations: Callable = None
     positions: tuple = ("pos", "best")
     gpu: object = None
+    dtypes: tuple = ("float64", "float32")
 
 
 @dataclass(frozen=True)
@@ -66,8 +69,7 @@ class GPU:
     fields : tuple of str
         The state's fields the GPU reads or writes (the others stay on the host).
     kernels : callable(options) -> dict
-        ``move_tasks``, ``move``, ``n_evaluated``, ``evaluated``, ``tell``, ``keep`` and
-        ``prepare``, chosen for the options.
+        ``moves``, ``passes``, ``finish``, ``tell`` and ``keep``, chosen for the options.
     """
 
     fields: tuple

@@ -486,4 +486,5 @@ CPSO = Algorithm(
     # pos, vel, pbest and two iterations' draws (2 rows each): 7 (P, n) float64 arrays, and
     # the caches (N·(H + K)), small beside them.
     state_bytes=lambda P, n: 8 * 7 * P * n,
-    swarm_size=lambda n_params: 30, loop=iterate, evaluations=lambda state: state.cost[0])
+    swarm_size=lambda n_params: 30, loop=iterate, evaluations=lambda state: state.cost[0],
+    dtypes=("float64",))

@@ -313,12 +313,13 @@ def _gpu_move(k, i, j, g, swarm, settings, key):
 
 
 @register_jitable
-def gpu_move_tasks(k, n_particles, n):
-    return n_particles * n
+def gpu_move_tasks(k, swarm, aux):
+    """One task per coordinate of every particle."""
+    return swarm.pos.shape[0] * swarm.pos.shape[1]
 
 
 @register_jitable
-def gpu_move_global(k, task, swarm, settings, key):
+def gpu_move_global(k, task, swarm, settings, key, aux):
     """Task i·n + j: coordinate j of particle i, towards the swarm's best."""
     n = swarm.pos.shape[1]
     i = task // n
@@ -326,7 +327,7 @@ def gpu_move_global(k, task, swarm, settings, key):
 
 
 @register_jitable
-def gpu_move_ring(k, task, swarm, settings, key):
+def gpu_move_ring(k, task, swarm, settings, key, aux):
     """Task i·n + j: coordinate j of particle i, towards the best of i − 1, i, i + 1."""
     n_particles, n = swarm.pos.shape
     i = task // n
@@ -342,13 +343,16 @@ def gpu_move_ring(k, task, swarm, settings, key):
 
 
 @register_jitable
-def gpu_n_evaluated(k, n_particles):
-    return n_particles
+def gpu_death(k, i, swarm, settings, key, aux):
+    """Whether particle i dies in iteration k (``reborn[0]``); every particle is evaluated."""
+    u, _ = uniforms(key, k, _DEATH, i, 0)
+    swarm.reborn[0, i] = settings.death_prob > 0.0 and u < settings.death_prob
+    aux.todo[1 + i] = i
 
 
 @register_jitable
-def gpu_evaluated(k, e, swarm):
-    return e
+def gpu_finish(k, swarm, settings, aux):
+    aux.todo[0] = swarm.pos.shape[0]
 
 
 @register_jitable
@@ -366,22 +370,13 @@ def gpu_keep(p, j, swarm):
     swarm.pbest[p, j] = swarm.pos[p, j]
 
 
-@register_jitable
-def gpu_prepare(k, t, n_threads, swarm, settings, key):
-    """Which particles die in iteration k (``reborn[0]``)."""
-    for i in range(t, swarm.pos.shape[0], n_threads):
-        u, _ = uniforms(key, k, _DEATH, i, 0)
-        swarm.reborn[0, i] = settings.death_prob > 0.0 and u < settings.death_prob
-
-
-#: The topologies on a GPU: the ``move`` of each social attractor.
+#: The topologies on a GPU: the move task of each social attractor.
 GPU_TOPOLOGIES = {"global": gpu_move_global, "ring": gpu_move_ring}
 
 
 def gpu_kernels(options):
-    return dict(move_tasks=gpu_move_tasks, move=GPU_TOPOLOGIES[options.topology],
-                n_evaluated=gpu_n_evaluated, evaluated=gpu_evaluated, tell=gpu_tell,
-                keep=gpu_keep, prepare=gpu_prepare)
+    return dict(moves=((gpu_move_tasks, GPU_TOPOLOGIES[options.topology]),), passes=(gpu_death,),
+                finish=gpu_finish, tell=gpu_tell, keep=gpu_keep)
 
 
 PSO = Algorithm(

@@ -81,6 +81,27 @@ def check_memory(algorithm, n_particles, n_params, objective, dtype):
             f"network, or dtype='float32'")
 
 
+def swarm_error(objective, thetas, dtype="float64"):
+    """Data error ``D`` and penalty sum ``P`` of each row of ``thetas`` (P, n_params),
+    computed on the GPU as a swarm's evaluation computes them (``_kernels.gpu.evaluate``);
+    float64 arrays.  For tests and benchmarks: E = D + λ·P."""
+    from .._kernels.gpu import evaluate
+
+    cuda = _numba_cuda()
+    net = objective.network
+    layout = evaluate.choose_layout(net.layers, net.hidden, net.output, objective.loss, dtype)
+    thetas = np.ascontiguousarray(thetas, dtype=dtype)
+    n_chunks = layout.n_chunks(objective.n_samples)
+    partial = cuda.to_device(np.zeros((thetas.shape[0], n_chunks)))
+    pen = cuda.to_device(np.zeros(thetas.shape[0]))
+    blocks = 1 if evaluate.SIMULATOR else thetas.shape[0] * n_chunks
+    evaluate.rows_kernel(layout)[blocks, layout.threads](
+        cuda.to_device(thetas), cuda.to_device(np.ascontiguousarray(objective.X.T, dtype=dtype)),
+        cuda.to_device(np.ascontiguousarray(objective.T.T, dtype=dtype)),
+        cuda.to_device(objective.penalty_mask), partial, pen)
+    return evaluate.data_error(partial.copy_to_host(), objective.n_samples), pen.copy_to_host()
+
+
 class Runner:
     """A swarm run on a CUDA GPU (see ``Device.runner``)."""
 
@@ -117,6 +138,11 @@ class Runner:
         rng = np.random.Generator(np.random.PCG64())
         rng.bit_generator.state = _pcg64_state(state.rng)
         self._key = cuda.to_device(key_of(rng))
+        self._aux = swarm.Aux(cuda.to_device(np.zeros(n_particles + 1, dtype=np.int64)),
+                              cuda.to_device(np.zeros(n_particles)),
+                              cuda.to_device(np.zeros(n_particles, dtype=np.int64)))
+        # A state that has run iterations elsewhere (a checkpoint) has none prepared here.
+        self._prepare_first = int(state.counters[0]) > 0
         self._work = swarm.Work(
             cuda.to_device(np.zeros((n_particles, n_chunks))),
             cuda.to_device(np.zeros(n_particles, dtype=np.int32)),
@@ -137,9 +163,9 @@ class Runner:
             work = max(n_particles * n_chunks, -(-n_particles * n_params // self._threads))
             self._blocks = max(1, min(resident, work))
 
-    def _arguments(self, steps, initialize):
-        return (self._swarm, self._settings, self._data, self._key, self._work, self._stop,
-                steps, initialize)
+    def _arguments(self, steps, initialize, prepare_first=False):
+        return (self._swarm, self._settings, self._data, self._key, self._aux, self._work,
+                self._stop, steps, initialize, prepare_first)
 
     def iterate(self, steps, initialize=False):
         """Run up to ``steps`` iterations on the GPU (after evaluating the start, with
@@ -148,7 +174,9 @@ class Runner:
             self._work = self._work._replace(hist=self._cuda.device_array(
                 max(steps + 1, 2 * self._work.hist.shape[0])))
         k0 = int(self.counters[0])
-        self._kernel[self._blocks, self._threads](*self._arguments(steps, initialize))
+        self._kernel[self._blocks, self._threads](*self._arguments(
+            steps, initialize, self._prepare_first and not initialize))
+        self._prepare_first = False
         status = self._work.status.copy_to_host()
         if status[1]:
             raise RuntimeError("a GPU grid barrier timed out: the kernel's blocks were not all "

@@ -3,33 +3,43 @@
 One launch of ``iterate`` runs up to ``n_iter`` iterations (after evaluating the start,
 with ``initialize``) without returning to the host.  Its blocks stay resident for the
 whole launch (the grid is no larger than the GPU holds at once) and meet at a grid-wide
-barrier between the phases of an iteration k:
+barrier after each phase of an iteration k:
 
-1. **move** (grid-stride over the algorithm's ``move_tasks``): the algorithm's ``move``
-   with the draws of iteration k (``_kernels.philox``: counter-based, so any thread draws
-   any number);
-2. **evaluate** (grid-stride over units, ``evaluate``): the block that finishes a
-   particle (an integer counter per particle tells which) adds its unit sums in chunk
-   order, adds the penalty, stores E (a non-finite E counts as +inf) and calls the
-   algorithm's ``tell``, then ``keep`` for each coordinate when ``tell`` says so; the
-   block that finishes the last particle (another counter) keeps the record, lowest
-   error first and lowest particle index on ties, writes the history and the stop code,
-   and calls ``prepare`` for iteration k + 1 (draws made per particle, e.g. PSO's deaths).
+1. **move**: the algorithm's move phases, each a grid-stride loop over its tasks, with the
+   draws of iteration k (``_kernels.philox``: counter-based, so any thread draws any
+   number);
+2. **evaluate** (grid-stride over units, ``evaluate``) the particles ``aux.todo`` lists
+   (every particle at the start): the block that finishes a particle (an integer counter
+   per particle tells which) adds its unit sums in chunk order, adds the penalty, stores
+   E (a non-finite E counts as +inf) and calls the algorithm's ``tell``, then ``keep``
+   for each coordinate when ``tell`` says so; the block that finishes the last particle
+   (another counter) keeps the record, lowest error first and lowest particle index on
+   ties, writes the history and the stop code, and prepares iteration k + 1: the
+   algorithm's ``passes`` over the particles, then its ``finish``.
 
-The algorithm's part (``algorithms.<name>.GPU``) is a set of ``register_jitable``
-functions that this kernel calls:
+An algorithm's part (``algorithms._base.GPU``) is made of ``register_jitable`` functions,
+which compile for the GPU and run as Python on Numba's simulator; none uses a CUDA
+intrinsic (the kernel does the barriers):
 
-``move_tasks(k, P, n) -> int``, ``move(k, task, swarm, settings, key)``
-``n_evaluated(k, P) -> int``, ``evaluated(k, e, swarm) -> particle``
-``tell(k, p, swarm, settings) -> bool`` (k = 0: the start), ``keep(p, j, swarm)``
-``prepare(k, t, n_threads, swarm, settings, key)`` (one block; thread t of n_threads)
+``moves``   tuple of ``(tasks, task)``: ``tasks(k, swarm, aux) -> int`` and
+            ``task(k, t, swarm, settings, key, aux)`` for t < tasks; a grid barrier after each
+``passes``  tuple of ``pass(k, i, swarm, settings, key, aux)``, called by one block for every
+            particle i, a block barrier after each pass
+``finish``  ``finish(k, swarm, settings, aux)``, thread 0 of that block after the passes:
+            ``aux.todo[0]`` the number of particles iteration k evaluates, ``aux.todo[1:]``
+            which
+``tell``    ``tell(k, p, swarm, settings) -> bool`` once particle p's E is stored (k = 0:
+            the start); True: ``keep(p, j, swarm)`` for every coordinate j
+
+``aux`` (``Aux``) holds the kernel's per-particle lists that algorithms may use.
 
 Visibility.  The barrier is the one of CUDA's cooperative groups (thread 0 of each block
 fences, adds to one counter whose bit 31 flips when every block has arrived, and fences
 again), written here so that no device runtime library needs linking.  What a block
 reads within a phase that another block wrote in it (unit sums, errors, control words)
-it reads with ``ld.global.cg``, from L2.  Integer atomics count; no float is ever added
-atomically, so a run is bit-identical from one launch to the next.
+it reads after an acquiring fence, and the driver's own reads with ``ld.global.cg``, from
+L2.  Integer atomics count; no float is ever added atomically, so a run is bit-identical
+from one launch to the next.
 """
 
 import math
@@ -56,6 +66,14 @@ class Data(NamedTuple):
     t: object  # (n_outputs, N) targets
     mask: object  # (n_params,) float64, 1.0 where θ_j is penalized
     lam: float
+
+
+class Aux(NamedTuple):
+    """Per-particle lists the algorithms' GPU functions share with the kernel."""
+
+    todo: object  # (P + 1,) int64: the count, then the particles the next evaluation takes
+    keys: object  # (P,) float64 scratch
+    slots: object  # (P,) int64 scratch
 
 
 class Work(NamedTuple):
@@ -105,9 +123,9 @@ _KERNELS = {}
 
 
 def iterate_kernel(layout, part):
-    """The ``iterate`` kernel of an algorithm's GPU functions ``part`` (a dict: see the
-    module docstring) on an evaluation ``layout`` (``evaluate.Layout``); one per process
-    and pair."""
+    """The ``iterate`` kernel of an algorithm's GPU functions ``part`` (a dict: ``moves``,
+    ``passes``, ``finish``, ``tell``, ``keep``; see the module docstring) on an evaluation
+    ``layout`` (``evaluate.Layout``); one per process and pair."""
     key = (layout, tuple(sorted(part.items())))
     kernel = _KERNELS.get(key)
     if kernel is None:
@@ -115,14 +133,66 @@ def iterate_kernel(layout, part):
     return kernel
 
 
-def _build(layout, move_tasks, move, n_evaluated, evaluated, tell, keep, prepare):
+def _no_phase():
+    @device
+    def run(k, swarm, settings, key, aux, work):
+        pass
+    return run
+
+
+def _move_phases(moves, threads):
+    """A device function running the move phases ``moves`` in order, a grid barrier after each."""
+    if not moves:
+        return _no_phase()
+    (tasks, task), rest = moves[0], _move_phases(moves[1:], threads)
+
+    @device
+    def run(k, swarm, settings, key, aux, work):
+        for t in range(cuda.blockIdx.x * threads + cuda.threadIdx.x, tasks(k, swarm, aux),
+                       cuda.gridDim.x * threads):
+            task(k, t, swarm, settings, key, aux)
+        grid_barrier(work.barrier, work.status)
+        rest(k, swarm, settings, key, aux, work)
+    return run
+
+
+def _passes(passes, threads):
+    """A device function running ``passes`` over every particle in one block, a block barrier
+    after each."""
+    if not passes:
+        return _no_phase()
+    one, rest = passes[0], _passes(passes[1:], threads)
+
+    @device
+    def run(k, swarm, settings, key, aux, work):
+        for i in range(cuda.threadIdx.x, swarm.pos.shape[0], threads):
+            one(k, i, swarm, settings, key, aux)
+        cuda.syncthreads()
+        rest(k, swarm, settings, key, aux, work)
+    return run
+
+
+def _build(layout, moves, passes, finish, tell, keep):
     p_ = evaluate.pieces(layout)
     unit_losses, block_sum, penalty = p_.unit_losses, p_.block_sum, p_.penalty
     threads, ft, shared = layout.threads, FLOAT_TYPES[layout.dtype], layout.shared_theta
     n_shared = layout.n_params if shared else 1
+    move_phases = _move_phases(moves, threads)
+    prepare_passes = _passes(passes, threads)
 
-    def iterate(swarm, settings, data, key, work, stop, n_iter, initialize):
-        """Up to ``n_iter`` iterations (module docstring); ``stop``: ``_kernels.swarm.Stop``."""
+    @device
+    def prepare(k, swarm, settings, key, aux, work):
+        """Iteration k's passes and finish, in one block."""
+        prepare_passes(k, swarm, settings, key, aux, work)
+        if cuda.threadIdx.x == 0:
+            finish(k, swarm, settings, aux)
+            swarm.counters[2] = 1
+        cuda.syncthreads()
+
+    def iterate(swarm, settings, data, key, aux, work, stop, n_iter, initialize, prepare_first):
+        """Up to ``n_iter`` iterations (module docstring); ``stop``: ``_kernels.swarm.Stop``.
+        ``prepare_first``: prepare the next iteration first (a state that comes from
+        elsewhere: a checkpoint)."""
         t = cuda.threadIdx.x
         th_shared = cuda.shared.array(n_shared, ft)
         red = cuda.shared.array(threads, types.float64)
@@ -131,19 +201,22 @@ def _build(layout, move_tasks, move, n_evaluated, evaluated, tell, keep, prepare
         n_particles, n = swarm.pos.shape
         n_items = data.x.shape[1]
         n_chunks = work.partial.shape[1]
+        if prepare_first:
+            if cuda.blockIdx.x == 0:
+                prepare(swarm.counters[0] + 1, swarm, settings, key, aux, work)
+            grid_barrier(work.barrier, work.status)
         step = -1 if initialize else 0
         while step < n_iter:
             k = coherent(swarm.counters, 0) + 1 if step >= 0 else 0
             if step >= 0:
-                for task in range(cuda.blockIdx.x * threads + t, move_tasks(k, n_particles, n),
-                                  cuda.gridDim.x * threads):
-                    move(k, task, swarm, settings, key)
-                grid_barrier(work.barrier, work.status)
-            n_eval = n_evaluated(k, n_particles)
+                move_phases(k, swarm, settings, key, aux, work)
+                n_eval = coherent(aux.todo, 0)
+            else:
+                n_eval = n_particles
             for u in range(cuda.blockIdx.x, n_eval * n_chunks, cuda.gridDim.x):
                 e = u // n_chunks
                 c = u - e * n_chunks
-                p = evaluated(k, e, swarm)
+                p = coherent(aux.todo, e + 1) if step >= 0 else e
                 if shared:
                     for j in range(t, n, threads):
                         th_shared[j] = swarm.pos[p, j]
@@ -176,6 +249,7 @@ def _build(layout, move_tasks, move, n_evaluated, evaluated, tell, keep, prepare
                     if t == 0:
                         cuda.threadfence()
                         flags[0] = 1 if cuda.atomic.add(work.finished, 0, 1) == n_eval - 1 else 0
+                        cuda.threadfence()
                     cuda.syncthreads()
                     if flags[0] == 1:  # the last particle: keep the record
                         best_v, best_i = math.inf, n_particles
@@ -204,6 +278,7 @@ def _build(layout, move_tasks, move, n_evaluated, evaluated, tell, keep, prepare
                                 new = best_v < coherent(swarm.best_err, 0)
                                 swarm.counters[1] = 0 if new else swarm.counters[1] + 1
                                 swarm.counters[0] = k
+                            swarm.counters[3] += n_eval
                             if new:
                                 swarm.best_err[0] = best_v
                             record = swarm.best_err[0]
@@ -222,9 +297,7 @@ def _build(layout, move_tasks, move, n_evaluated, evaluated, tell, keep, prepare
                             best_i = idx[0]
                             for j in range(t, n, threads):
                                 swarm.best[j] = swarm.pos[best_i, j]
-                        prepare(k + 1, t, threads, swarm, settings, key)
-                        if t == 0:
-                            swarm.counters[2] = 1
+                        prepare(k + 1, swarm, settings, key, aux, work)
                 cuda.syncthreads()
             grid_barrier(work.barrier, work.status)
             if coherent(work.status, 0) != RAN_OUT or coherent(work.status, 1) != 0:
