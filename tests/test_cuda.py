@@ -8,6 +8,7 @@ numba-cuda or without a GPU run in a fresh process.
 """
 
 import importlib.util
+import json
 import os
 import subprocess
 import sys
@@ -92,6 +93,21 @@ def test_cuda_without_a_gpu_is_a_clear_error_before_anything_runs():
                           timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "RuntimeError: no CUDA GPU found:" in proc.stdout
+
+
+def test_every_kernel_compiles_for_a_real_gpu():
+    # The simulator runs the kernels as Python: it cannot tell whether Numba's CUDA target
+    # compiles them.  tests/cuda_ptx.py compiles them for sm_90 (skipped without NVVM).
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_ENABLE_CUDASIM"}
+    script = os.path.join(os.path.dirname(__file__), "cuda_ptx.py")
+    proc = subprocess.run([sys.executable, script], env=env, capture_output=True, text=True,
+                          timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    if "skipped" in out:
+        pytest.skip(out["skipped"])
+    assert len(out["compiled"]) == 5
+    assert all("0 bytes spill stores" in v or v == "PTX only" for v in out["compiled"].values())
 
 
 def test_an_algorithm_without_a_gpu_part_is_refused():

@@ -19,6 +19,9 @@ busy       train_pso (Iris 4-7-3, 100 particles) quiet and beside another train_
            one thread, passive waiting and libgomp's long spin, ratios from one run
 jaxpso     swarmreg against a PSO jitted end to end in JAX (lax.scan + vmap, float64),
            Iris 4-7-3, 20 and 100 particles, quiet and beside another train_pso
+gpu        the swarm on a GPU (device="cuda", float64 and float32) against every CPU
+           core and a JAX PSO on the GPU and the CPU, the issue's six cases; float32 ÷
+           float64 on the CPU (GPU columns skipped without a GPU)
 ========== ===========================================================================
 
 Every timing is the median of several repeats after a warm-up, and every ratio
@@ -45,7 +48,7 @@ import _common  # noqa: E402
 
 from swarmreg._io import atomic_write  # noqa: E402
 
-BENCHMARKS = ("pso", "backprop", "scaling", "startup", "gridsearch", "busy", "jaxpso")
+BENCHMARKS = ("pso", "backprop", "scaling", "startup", "gridsearch", "busy", "jaxpso", "gpu")
 DEFAULT_OUT = BENCH_DIR / "results"
 #: Average cores kept busy by other processes above which a benchmark gets a warning.
 BUSY = 0.25
