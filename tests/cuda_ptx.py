@@ -40,22 +40,24 @@ def main():
     from swarmreg.devices._base import in_float_type
     from swarmreg.error import Objective
 
-    X = np.random.default_rng(0).normal(size=(40, 6))
-    y = np.arange(40) % 3
     results = {}
-    for algorithm, dtype, hidden, loss in [("pso", "float64", "tanh", "mse"),
-                                           ("pso", "float32", "relu", "cross_entropy"),
-                                           ("cso", "float64", "logistic", "mse"),
-                                           ("slpso", "float32", "softsign", "mse")]:
+    for algorithm, dtype, layers, hidden, loss in [
+            ("pso", "float64", (64, 32, 10), "tanh", "mse"),  # digits' network
+            ("pso", "float32", (6, 9, 3), "relu", "cross_entropy"),
+            ("cso", "float64", (6, 9, 3), "logistic", "mse"),
+            ("slpso", "float32", (6, 9, 3), "softsign", "mse")]:
         algo = ALGORITHMS[algorithm]
-        net = sr.Network([6, 9, 3], hidden=hidden)
+        X = np.random.default_rng(0).normal(size=(400, layers[0]))
+        y = np.arange(400) % layers[-1]
+        net = sr.Network(list(layers), hidden=hidden)
         obj = Objective.build(net, X, y, 0.01, loss=loss)
         options = algo.options()
         state, settings = algo.init(options, 8, obj, np.random.default_rng(0))
         state = in_float_type(state, algo.positions, dtype)
-        layout = evaluate.choose_layout(net.layers, hidden, "softmax", loss, dtype, threads=128)
+        layout = evaluate.choose_layout(net.layers, hidden, "softmax", loss, dtype, 400,
+                                        threads=128)
         kernel = swarm.iterate_kernel(layout, algo.gpu.kernels(options))
-        n_chunks = layout.n_chunks(40)
+        n_chunks = layout.n_chunks(400)
         args = (state, settings, swarm.Data(X.T.astype(dtype), obj.T.T.astype(dtype),
                                             obj.penalty_mask, 0.01),
                 np.zeros(2, np.uint64), swarm.Aux(np.zeros(9, np.int64), np.zeros(8),
@@ -70,13 +72,7 @@ def main():
                 print(json.dumps({"skipped": f"no NVVM: {str(exc).splitlines()[0]}"}))
                 return 0
             raise
-        results[f"{algorithm}-{dtype}"] = _ptxas(ptx)
-    rows = evaluate.rows_kernel(evaluate.choose_layout((64, 32, 10), "tanh", "softmax", "mse",
-                                                       "float64", threads=128))
-    args = (np.zeros((2, 2410)), np.zeros((64, 9)), np.zeros((10, 9)), np.zeros(2410),
-            np.zeros((2, 1)), np.zeros(2))
-    ptx, _ = cuda.compile_ptx(rows.py_func, tuple(typeof(a) for a in args), cc=(9, 0))
-    results["rows-64-32-10"] = _ptxas(ptx)
+        results[f"{algorithm}-{dtype}-{'-'.join(map(str, layers))}"] = _ptxas(ptx)
     print(json.dumps({"compiled": results}))
     return 0
 

@@ -82,24 +82,25 @@ def check_memory(algorithm, n_particles, n_params, objective, dtype):
 
 
 def swarm_error(objective, thetas, dtype="float64"):
-    """Data error ``D`` and penalty sum ``P`` of each row of ``thetas`` (P, n_params),
-    computed on the GPU as a swarm's evaluation computes them (``_kernels.gpu.evaluate``);
-    float64 arrays.  For tests and benchmarks: E = D + λ·P."""
-    from .._kernels.gpu import evaluate
+    """E of each row of ``thetas`` (P, n_params), computed on the GPU by the kernel that runs
+    the swarm (PSO's, its start only): for tests and benchmarks.  float64 array."""
+    from .._kernels.swarm import Stop
+    from ..algorithms.pso import PSO
 
-    cuda = _numba_cuda()
-    net = objective.network
-    layout = evaluate.choose_layout(net.layers, net.hidden, net.output, objective.loss, dtype)
-    thetas = np.ascontiguousarray(thetas, dtype=dtype)
-    n_chunks = layout.n_chunks(objective.n_samples)
-    partial = cuda.to_device(np.zeros((thetas.shape[0], n_chunks)))
-    pen = cuda.to_device(np.zeros(thetas.shape[0]))
-    blocks = 1 if evaluate.SIMULATOR else thetas.shape[0] * n_chunks
-    evaluate.rows_kernel(layout)[blocks, layout.threads](
-        cuda.to_device(thetas), cuda.to_device(np.ascontiguousarray(objective.X.T, dtype=dtype)),
-        cuda.to_device(np.ascontiguousarray(objective.T.T, dtype=dtype)),
-        cuda.to_device(objective.penalty_mask), partial, pen)
-    return evaluate.data_error(partial.copy_to_host(), objective.n_samples), pen.copy_to_host()
+    options = PSO.options()
+    state, settings = PSO.init(options, thetas.shape[0], objective, np.random.default_rng(0))
+    state = state._replace(pos=np.ascontiguousarray(thetas, dtype=np.float64))
+    runner = Runner(PSO, options, state, settings, objective, _NoHistory(), Stop(-np.inf, 0),
+                    dtype)
+    runner.iterate(0, initialize=True)
+    return runner.state().err
+
+
+class _NoHistory:
+    """A history that keeps nothing (``swarm_error``)."""
+
+    def reserve(self, n):
+        return np.empty(n)
 
 
 class Runner:
@@ -117,7 +118,8 @@ class Runner:
         self._history = history
         self.counters = state.counters.copy()
         net = objective.network
-        layout = evaluate.choose_layout(net.layers, net.hidden, net.output, objective.loss, dtype)
+        layout = evaluate.choose_layout(net.layers, net.hidden, net.output, objective.loss,
+                                        dtype, objective.n_samples)
         n_particles, n_params = state.pos.shape
         n_chunks = layout.n_chunks(objective.n_samples)
         # Fields the GPU does not use stay on the host; the kernel gets an empty array of

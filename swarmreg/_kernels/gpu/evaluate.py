@@ -77,15 +77,16 @@ class Layout(NamedTuple):
 THREADS, SIMULATOR_THREADS = 128, 8
 
 
-def choose_layout(sizes, hidden, output, loss, dtype, threads=None, ipt=None):
-    """The ``Layout`` for a network: ``THREADS`` threads (``SIMULATOR_THREADS`` on the
-    simulator) and 2 items per thread where the widest layer leaves registers for them (64
-    float32 or 32 float64 activations per item), else 1."""
+def choose_layout(sizes, hidden, output, loss, dtype, n_items, threads=None, ipt=None):
+    """The ``Layout`` for a network and ``n_items`` items: ``THREADS`` threads
+    (``SIMULATOR_THREADS`` on the simulator) and 2 items per thread where there are more
+    items than threads and the widest layer leaves registers for them (64 float32 or 32
+    float64 activations per item), else 1."""
     if threads is None:
         threads = SIMULATOR_THREADS if SIMULATOR else THREADS
     if ipt is None:
         widest = max(sizes[1:])
-        ipt = 2 if widest <= (64 if dtype == "float32" else 32) else 1
+        ipt = 2 if n_items > threads and widest <= (64 if dtype == "float32" else 32) else 1
     return Layout(tuple(int(s) for s in sizes), hidden, output, loss, dtype, int(threads),
                   int(ipt))
 
@@ -248,59 +249,3 @@ def pieces(layout):
         return block_sum(red, t, acc)
 
     return Pieces(unit_losses, block_sum, penalty)
-
-
-# -- evaluating given rows ----------------------------------------------------------------
-
-_ROWS_KERNELS = {}
-
-
-def rows_kernel(layout):
-    """A kernel ``(thetas, X, T, mask, partial, pen)`` that writes, for every row p of
-    ``thetas`` and chunk c, the unit sum ``partial[p, c]`` and the penalty sum ``pen[p]``:
-    the same numbers the swarm kernels add up (``data_error`` sums them)."""
-    kernel = _ROWS_KERNELS.get(layout)
-    if kernel is not None:
-        return kernel
-    p_ = pieces(layout)
-    unit_losses, block_sum, penalty = p_.unit_losses, p_.block_sum, p_.penalty
-    threads, ft, shared = layout.threads, FLOAT_TYPES[layout.dtype], layout.shared_theta
-    n_shared = layout.n_params if shared else 1
-
-    def evaluate_rows(thetas, X, T, mask, partial, pen):
-        t = cuda.threadIdx.x
-        th_shared = cuda.shared.array(n_shared, ft)
-        red = cuda.shared.array(threads, types.float64)
-        n_rows, n = thetas.shape
-        n_chunks = partial.shape[1]
-        n_items = X.shape[1]
-        for u in range(cuda.blockIdx.x, n_rows * n_chunks, cuda.gridDim.x):
-            p = u // n_chunks
-            c = u - p * n_chunks
-            if shared:
-                for j in range(t, n, threads):
-                    th_shared[j] = thetas[p, j]
-                cuda.syncthreads()
-                th = th_shared
-            else:
-                th = thetas[p]
-            total = block_sum(red, t, unit_losses(th, X, T, n_items, c, t))
-            if c == 0:
-                p_sum = penalty(th, mask, n, red, t)
-                if t == 0:
-                    pen[p] = p_sum
-            if t == 0:
-                partial[p, c] = total
-            cuda.syncthreads()
-
-    kernel = _ROWS_KERNELS[layout] = cuda.jit(evaluate_rows)
-    return kernel
-
-
-def data_error(partial, n_items):
-    """The data error of each row from its unit sums: added in chunk order, then / N (the
-    order of the swarm kernels)."""
-    total = np.zeros(partial.shape[0])
-    for c in range(partial.shape[1]):
-        total += partial[:, c]
-    return total / n_items

@@ -213,9 +213,11 @@ def _build(layout, moves, passes, finish, tell, keep):
                 n_eval = coherent(aux.todo, 0)
             else:
                 n_eval = n_particles
+            # Chunk-major: the blocks work on the same items at the same time, so that a
+            # block's next units (other particles) find them in its L1 cache.
             for u in range(cuda.blockIdx.x, n_eval * n_chunks, cuda.gridDim.x):
-                e = u // n_chunks
-                c = u - e * n_chunks
+                c = u // n_eval
+                e = u - c * n_eval
                 p = coherent(aux.todo, e + 1) if step >= 0 else e
                 if shared:
                     for j in range(t, n, threads):
