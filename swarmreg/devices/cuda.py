@@ -11,6 +11,7 @@ stands in for a GPU (one block, as Python: tiny problems only).
 """
 
 import importlib.util
+import warnings
 
 import numpy as np
 from numba import typeof
@@ -176,8 +177,10 @@ class Runner:
             self._work = self._work._replace(hist=self._cuda.device_array(
                 max(steps + 1, 2 * self._work.hist.shape[0])))
         k0 = int(self.counters[0])
-        self._kernel[self._blocks, self._threads](*self._arguments(
-            steps, initialize, self._prepare_first and not initialize))
+        with warnings.catch_warnings():  # a grid of a small swarm is small on purpose
+            warnings.filterwarnings("ignore", message="Grid size .* under-utilization")
+            self._kernel[self._blocks, self._threads](*self._arguments(
+                steps, initialize, self._prepare_first and not initialize))
         self._prepare_first = False
         status = self._work.status.copy_to_host()
         if status[1]:
