@@ -72,9 +72,16 @@ def train_pso(network, X, y, *, lam=0.0, loss="mse", include_biases=False, algor
     progress : bool, default False
         Show a tqdm progress bar (needs the ``progress`` extra).
     device : {<DEVICES>}, default "cpu"
-        Where the swarm runs (``swarmreg.devices``).
+        Where the swarm runs (``swarmreg.devices``, docs/design.md §13): ``"cuda"`` runs the
+        whole iteration on an NVIDIA GPU (needs the ``cuda`` extra, numba-cuda; ``"pso"``,
+        ``"cso"`` and ``"slpso"``), many iterations per kernel launch; its draws come from a
+        counter-based stream, so a seed gives the same bits on every run on one GPU and a
+        run agrees with a CPU run in distribution, not bit for bit.
     dtype : {<DTYPES>}, default "float64"
-        The float type of the swarm and its error.
+        The float type of the swarm's positions and of the error's arithmetic.
+        ``"float32"``: each item's loss is summed in float64, so E agrees with float64 to
+        about 1e-6 relative (or better); the result's θ is float64 and its ``error``
+        computed again in float64.
     **options
         The algorithm's own options, the fields of its ``Options``
         (``swarmreg.algorithms.<name>.Options``).  ``"pso"``: ``inertia`` (0.729),
