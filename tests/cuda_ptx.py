@@ -62,7 +62,8 @@ def main():
                                             obj.penalty_mask, 0.01),
                 np.zeros(2, np.uint64), swarm.Aux(np.zeros(9, np.int64), np.zeros(8),
                                                   np.zeros(8, np.int64)),
-                swarm.Work(np.zeros((8, n_chunks)), np.zeros(8, np.int32), np.zeros(1, np.int32),
+                swarm.Work(np.zeros((8, n_chunks)), np.zeros(8), np.zeros(8, np.int32),
+                           np.zeros(1, np.int32),
                            np.zeros(1, np.uint64), np.zeros(2, np.int64), np.zeros(4)),
                 Stop(0.0, 0), 3, False, False)
         try:

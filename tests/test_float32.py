@@ -75,10 +75,10 @@ THREAD_SCRIPT = textwrap.dedent(
     import json, numba, swarmreg as sr
     X, _, y, _ = sr.datasets.iris(test_size=0.2, seed=0)
     runs = {}
-    for algorithm in ("pso", "cso", "slpso"):
+    for topology in ("global", "ring"):
         res = sr.train_pso(sr.Network([4, 7, 3]), X, y, lam=0.01, swarm_size=16, max_iter=40,
-                           algorithm=algorithm, seed=11, dtype="float32")
-        runs[algorithm] = [res.theta.tobytes().hex(), res.history.tobytes().hex()]
+                           topology=topology, death_prob=0.05, seed=11, dtype="float32")
+        runs[topology] = [res.theta.tobytes().hex(), res.history.tobytes().hex()]
     print(json.dumps({"threads": numba.get_num_threads(), "runs": runs}))
     """
 )

@@ -148,6 +148,7 @@ class Runner:
         self._prepare_first = int(state.counters[0]) > 0
         self._work = swarm.Work(
             cuda.to_device(np.zeros((n_particles, n_chunks))),
+            cuda.to_device(np.zeros(n_particles)),
             cuda.to_device(np.zeros(n_particles, dtype=np.int32)),
             cuda.to_device(np.zeros(1, dtype=np.int32)),
             cuda.to_device(np.zeros(1, dtype=np.uint64)),

@@ -14,7 +14,7 @@ hidden activation's ``scalar`` (``activations.HIDDEN``) and the output's loss th
 Sums.  A thread adds its items' losses in float64 (``dtype="float32"`` computes each
 layer in float32), the block adds its threads' sums in a fixed tree, and a particle's
 data error is the sum of its units' sums in chunk order, divided by N.  The penalty is
-a fixed tree over the block too.  No float atomics: the same θ gives the same bits on
+summed by the particle's first unit, in the same tree.  No float atomics: the same θ gives the same bits on
 every run, whichever block takes which unit.
 """
 
@@ -205,8 +205,8 @@ class Pieces(NamedTuple):
     """The device functions of one ``Layout`` that the kernels share."""
 
     unit_losses: object  # (th, X, T, n_items, chunk_index, t) -> float64
-    block_sum: object  # (red, t, value) -> float64 (every thread gets it)
-    penalty: object  # (th, mask, n, red, t) -> float64 Σ mask·θ² (every thread gets it)
+    penalty_share: object  # (th, mask, n, t) -> float64: thread t's part of Σ mask·θ²
+    block_sums: object  # (red, t, a, b) -> (Σ a, Σ b) over the block (every thread gets them)
 
 
 def pieces(layout):
@@ -227,25 +227,28 @@ def pieces(layout):
         return chain(th, X, T, items, n_valid)
 
     @device
-    def block_sum(red, t, value):
-        red[t] = value
+    def penalty_share(th, mask, n, t):
+        acc = 0.0
+        for j in range(t, n, threads):
+            x = np.float64(th[j])
+            acc += mask[j] * x * x
+        return acc
+
+    @device
+    def block_sums(red, t, a, b):
+        """Two sums over the block's threads, each in one fixed tree (``red``: 2·threads)."""
+        red[t] = a
+        red[threads + t] = b
         cuda.syncthreads()
         step = threads // 2
         while step > 0:
             if t < step:
                 red[t] += red[t + step]
+                red[threads + t] += red[threads + t + step]
             cuda.syncthreads()
             step //= 2
-        total = red[0]
+        total_a, total_b = red[0], red[threads]
         cuda.syncthreads()
-        return total
+        return total_a, total_b
 
-    @device
-    def penalty(th, mask, n, red, t):
-        acc = 0.0
-        for j in range(t, n, threads):
-            x = np.float64(th[j])
-            acc += mask[j] * x * x
-        return block_sum(red, t, acc)
-
-    return Pieces(unit_losses, block_sum, penalty)
+    return Pieces(unit_losses, penalty_share, block_sums)

@@ -10,7 +10,8 @@ barrier after each phase of an iteration k:
    number);
 2. **evaluate** (grid-stride over units, ``evaluate``) the particles ``aux.todo`` lists
    (every particle at the start): the block that finishes a particle (an integer counter
-   per particle tells which) adds its unit sums in chunk order, adds the penalty, stores
+   per particle tells which) adds its unit sums in chunk order, adds the penalty (summed by
+   the particle's first unit), stores
    E (a non-finite E counts as +inf) and calls the algorithm's ``tell``, then ``keep``
    for each coordinate when ``tell`` says so; the block that finishes the last particle
    (another counter) keeps the record, lowest error first and lowest particle index on
@@ -80,6 +81,7 @@ class Work(NamedTuple):
     """The kernel's own device arrays."""
 
     partial: object  # (P, n_chunks) float64 unit sums
+    penalty: object  # (P,) float64 Σ mask·θ², from each particle's first unit
     pending: object  # (P,) int32 units of each particle done in this phase
     finished: object  # (1,) int32 particles finished in this phase
     barrier: object  # (1,) uint64: bit 31 flips when every block has arrived
@@ -174,9 +176,10 @@ def _passes(passes, threads):
 
 def _build(layout, moves, passes, finish, tell, keep):
     p_ = evaluate.pieces(layout)
-    unit_losses, block_sum, penalty = p_.unit_losses, p_.block_sum, p_.penalty
+    unit_losses, penalty_share, block_sums = p_.unit_losses, p_.penalty_share, p_.block_sums
     threads, ft, shared = layout.threads, FLOAT_TYPES[layout.dtype], layout.shared_theta
     n_shared = layout.n_params if shared else 1
+    n_sums = 2 * threads  # two sums at once (evaluate.block_sums)
     move_phases = _move_phases(moves, threads)
     prepare_passes = _passes(passes, threads)
 
@@ -195,7 +198,7 @@ def _build(layout, moves, passes, finish, tell, keep):
         elsewhere: a checkpoint)."""
         t = cuda.threadIdx.x
         th_shared = cuda.shared.array(n_shared, ft)
-        red = cuda.shared.array(threads, types.float64)
+        red = cuda.shared.array(n_sums, types.float64)
         idx = cuda.shared.array(threads, types.int64)
         flags = cuda.shared.array(2, types.int32)
         n_particles, n = swarm.pos.shape
@@ -226,20 +229,24 @@ def _build(layout, moves, passes, finish, tell, keep):
                     th = th_shared
                 else:
                     th = swarm.pos[p]
-                total = block_sum(red, t, unit_losses(th, data.x, data.t, n_items, c, t))
+                loss = unit_losses(th, data.x, data.t, n_items, c, t)
+                share = penalty_share(th, data.mask, n, t) if c == 0 else 0.0
+                total, pen = block_sums(red, t, loss, share)
                 if t == 0:
                     work.partial[p, c] = total
+                    if c == 0:
+                        work.penalty[p] = pen
                     cuda.threadfence()
                     flags[0] = 1 if cuda.atomic.add(work.pending, p, 1) == n_chunks - 1 else 0
                 cuda.syncthreads()
                 if flags[0] == 1:  # this block finishes particle p
-                    pen = penalty(th, data.mask, n, red, t)
                     if t == 0:
                         cuda.threadfence()
                         d = 0.0
                         for cc in range(n_chunks):
                             d += coherent(work.partial, (p, cc))
                         d /= n_items
+                        pen = coherent(work.penalty, p)
                         err = d + data.lam * pen if data.lam != 0.0 else d
                         swarm.err[p] = err if math.isfinite(err) else math.inf
                         work.pending[p] = 0
