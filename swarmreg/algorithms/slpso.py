@@ -28,7 +28,7 @@ import numpy as np
 
 from .._kernels.jit import inline, llvm_inline, piece
 from .._kernels.pcg64 import next_double, state_words
-from .._kernels.swarm import run_tasks
+from .._kernels.swarm import mean_position, run_tasks
 from .._validation import check_int, check_real
 from . import _start
 from ._base import Algorithm
@@ -188,14 +188,7 @@ def _rank_and_mean(swarm):
             rank[i] = rank[i - 1]
             i -= 1
         rank[i] = r
-    pos, mean = swarm.pos, swarm.mean
-    for j in range(pos.shape[1]):
-        mean[j] = 0.0
-    for i in range(pos.shape[0]):
-        for j in range(pos.shape[1]):
-            mean[j] += pos[i, j]
-    for j in range(pos.shape[1]):
-        mean[j] /= pos.shape[0]
+    mean_position(swarm.pos, swarm.mean)
 
 
 @piece
