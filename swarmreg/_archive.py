@@ -189,7 +189,11 @@ def _read_members(path, fmt):
                 raise fmt.error(f"{path}: the {fmt.noun} file was edited or damaged "
                                 "(a member is repeated)")
             return {name: archive.read(name) for name in names}
-    except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile) as exc:
+    except zipfile.BadZipFile as exc:
+        if str(exc).startswith("Bad CRC-32"):  # a stored member whose bytes changed
+            raise fmt.error(f"{path}: damaged {fmt.noun} file ({exc})") from None
+        raise fmt.error(f"{path}: not a swarmreg {fmt.noun} file, or a truncated one ({exc})") from None
+    except (EOFError, zipfile.LargeZipFile) as exc:
         raise fmt.error(f"{path}: not a swarmreg {fmt.noun} file, or a truncated one ({exc})") from None
     except zipfile.error as exc:  # e.g. a damaged member's CRC
         raise fmt.error(f"{path}: damaged {fmt.noun} file ({exc})") from None

@@ -228,7 +228,8 @@ def load_checkpoint(path):
         if isinstance(first, FileNotFoundError):
             raise
         raise CheckpointError(f"{first}; and the previous checkpoint is unusable too: {exc}") from None
-    why = "is missing" if isinstance(first, FileNotFoundError) else f"is unusable ({first})"
+    reason = str(first).removeprefix(f"{path}: ")
+    why = "is missing" if isinstance(first, FileNotFoundError) else f"is unusable ({reason})"
     warnings.warn(f"checkpoint {path} {why}; resuming from the previous one, {previous} "
                   f"(iteration {state.iterations})", CheckpointWarning, stacklevel=3)
     return state, True

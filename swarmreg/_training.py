@@ -135,13 +135,13 @@ class Session:
         self._arguments = arguments
         self._data = data_fingerprint(objective.X, objective.T)
         if self.start is not None:
-            what = ("the checkpoint " + str(start_path) if start_path is not None
-                    else "the initial state (init=)")
+            what, verb = (("the checkpoint " + str(start_path), "was written for")
+                          if start_path is not None else ("the initial state (init=)", "is of"))
             found = differences(self.start, trainer, self._network, arguments, self._data,
                                 may_differ=stopping if continuing else ())
             if found:
                 how = "" if continuing else " (init= may change only " + ", ".join(stopping) + ")"
-                raise CheckpointError(f"{what} was written for another run{how}: "
+                raise CheckpointError(f"{what} {verb} another run{how}: "
                                       + "; ".join(found))
             budget = stopping[0]
             if arguments[budget] < self.start.iterations:
