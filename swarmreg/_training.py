@@ -205,14 +205,14 @@ class Session:
         return self._before + time.perf_counter() - self._clock
 
     # -- checkpoints -----------------------------------------------------------------
-    def snapshot(self, stop_reason=None):
+    def snapshot(self, stop_reason=None, elapsed=None):
         """The run's ``TrainState`` now (its arrays are the live ones: write or keep it only
-        while the run does not move)."""
+        while the run does not move); ``elapsed`` defaults to ``self.elapsed()``."""
         state, history, counters = self._watched
         done = int(counters[0])
         arrays = state()
         return TrainState(self.trainer, self._network, self._arguments, self._data, done,
-                          self.elapsed(), stop_reason,
+                          self.elapsed() if elapsed is None else elapsed, stop_reason,
                           {name: getattr(arrays, name) for name in arrays._fields},
                           history.array[: done + 1])
 

@@ -276,6 +276,7 @@ def train_backprop(network, X, y, *, lam=0.0, rule="objective", lr=0.01, batch_s
         open_bar = functools.partial(open_bar, initial=int(counters[0]))
 
     def finish(stop_reason):
+        elapsed = session.elapsed()
         done = int(counters[0])
         if not np.isfinite(history.array[: done + 1]).any() and stop_reason != "interrupted":
             # only the start can be non-finite
@@ -284,9 +285,9 @@ def train_backprop(network, X, y, *, lam=0.0, rule="objective", lr=0.01, batch_s
                 f"{rule!r}, lam_E={lam_E:g})", lam=lam_nominal,
                 extra=f", lr={lr:g} too large, theta0 too far out")
         res = summarize(obj, theta, history.array[: done + 1], iterations=done,
-                        n_evaluations=done, elapsed=session.elapsed(), stop_reason=stop_reason,
+                        n_evaluations=done, elapsed=elapsed, stop_reason=stop_reason,
                         trainer="backprop", seed=seed, rule=rule, lam_nominal=lam_nominal,
-                        settings=settings, state=session.snapshot(stop_reason))
+                        settings=settings, state=session.snapshot(stop_reason, elapsed))
         return dataclasses.replace(res, lam=lam_E) if math.isnan(lam_E) else res
 
     return session.run(

@@ -171,6 +171,7 @@ def train_pso(network, X, y, *, lam=0.0, loss="mse", include_biases=False, algor
         open_bar = functools.partial(open_bar, initial=int(runner.counters[0]))
 
     def finish(stop_reason):
+        elapsed = session.elapsed()
         iterations = int(runner.counters[0])
         best_err, best = runner.best()
         n_evaluations = algo.evaluations(P, iterations)
@@ -179,9 +180,9 @@ def train_pso(network, X, y, *, lam=0.0, loss="mse", include_biases=False, algor
                                  "evaluations", lam=obj.lam,
                                  extra=f", {opts.start_description()} too wide for the activations")
         return summarize(obj, best, history.array[: iterations + 1], iterations=iterations,
-                         n_evaluations=n_evaluations, elapsed=session.elapsed(),
-                         stop_reason=stop_reason, trainer="pso", seed=seed, settings=settings,
-                         state=session.snapshot(stop_reason))
+                         n_evaluations=n_evaluations, elapsed=elapsed, stop_reason=stop_reason,
+                         trainer="pso", seed=seed, settings=settings,
+                         state=session.snapshot(stop_reason, elapsed))
 
     return session.run(
         lambda between: drive(runner.iterate, max_iter, runner.counters, code, callback=callback,

@@ -10,8 +10,9 @@ for back-prop with Adam:
   digest, write, fsync, keep the previous one), median of several writes;
 * the training time of one run of a fixed budget without checkpoints, with the default
   interval (``CHECKPOINT_EVERY``: only the writes at the start and at the end fall in a
-  run this short) and with short intervals (1 s, 0.1 s), the variants interleaved,
-  medians; the overhead is each one's time over the run's without, minus 1;
+  run this short) and with short intervals (1 s, 0.1 s), the variants interleaved; the
+  overhead is the median over the repeats of each one's time over the run's without in
+  the same repeat, minus 1 (pairs a few seconds apart: the machine's load moves less);
 * the steady overhead of the default interval in a long run, ``write / CHECKPOINT_EVERY``:
   the issue's target is at most 2 %.
 
@@ -25,6 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 from _common import ForeignLoad, fmt, load_data, optional_import, stats, table
 
 #: Short intervals measured besides the default (seconds).
@@ -84,14 +86,13 @@ def run(cfg, notes):
                 for _ in range(cfg.repeats):  # interleaved: the machine's load hits all alike
                     for name, extra in variants.items():
                         times[name].append(train(trainer, net, X, y, kw, budget, **extra).elapsed)
-            med = {name: stats(t)["median"] for name, t in times.items()}
             write_ms = stats(write_s, 1e3)
             results.append({
                 "case": label, "trainer": trainer, "layers": layers, "data": data,
                 "iterations": budget, "checkpoint_bytes": size, "write_ms": write_ms,
                 "seconds": {name: stats(t) for name, t in times.items()},
-                "overhead": {name: med[name] / med["none"] - 1.0 for name in variants
-                             if name != "none"},
+                "overhead": {name: float(np.median(np.array(t) / np.array(times["none"]))) - 1.0
+                             for name, t in times.items() if name != "none"},
                 "steady_overhead_default": write_ms["median"] / 1e3 / CHECKPOINT_EVERY,
                 "foreign_cores": load.cores,
             })
@@ -105,8 +106,8 @@ def run(cfg, notes):
         ["case", "iterations", "MB", "write ms", "run s (none)",
          *names, "default, long run"],
         rows,
-        f"Overhead = the run's training time with checkpoints / without − 1, same run, "
-        f"interleaved. 'default' ({CHECKPOINT_EVERY:g} s) writes only at the start and the end "
+        f"Overhead = the run's training time with checkpoints / without − 1, median over "
+        f"interleaved repeats. 'default' ({CHECKPOINT_EVERY:g} s) writes only at the start and the end "
         f"of a run this short; 'default, long run' = write time / {CHECKPOINT_EVERY:g} s, the "
         f"steady cost in a run of hours (target ≤ 2 %). Differences of a few % are within "
         f"the noise of a shared machine.")
