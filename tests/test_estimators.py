@@ -80,10 +80,10 @@ def test_fits_running_side_by_side_in_threads_share_the_numba_threads(monkeypatc
     seen = []
     real_train = estimators._PSO._train
 
-    def train(self, *args):
+    def train(self, *args, **kwargs):
         seen.append(numba.get_num_threads())
         both_inside.wait()  # the two fits are now running at once
-        return real_train(self, *args)
+        return real_train(self, *args, **kwargs)
 
     monkeypatch.setattr(estimators._PSO, "_train", train)
     X, y = sr.datasets.load_iris()

@@ -19,6 +19,8 @@ busy       train_pso (Iris 4-7-3, 100 particles) quiet and beside another train_
            one thread, passive waiting and libgomp's long spin, ratios from one run
 jaxpso     swarmreg against a PSO jitted end to end in JAX (lax.scan + vmap, float64),
            Iris 4-7-3, 20 and 100 particles, quiet and beside another train_pso
+checkpoint one checkpoint write, and the overhead of checkpoints on a run's time at the
+           default interval and at 1 s and 0.1 s (PSO small and large, back-prop Adam)
 ========== ===========================================================================
 
 Every timing is the median of several repeats after a warm-up, and every ratio
@@ -45,7 +47,8 @@ import _common  # noqa: E402
 
 from swarmreg._io import atomic_write  # noqa: E402
 
-BENCHMARKS = ("pso", "backprop", "scaling", "startup", "gridsearch", "busy", "jaxpso")
+BENCHMARKS = ("pso", "backprop", "scaling", "startup", "gridsearch", "busy", "jaxpso",
+              "checkpoint")
 DEFAULT_OUT = BENCH_DIR / "results"
 #: Average cores kept busy by other processes above which a benchmark gets a warning.
 BUSY = 0.25
