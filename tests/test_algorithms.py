@@ -55,13 +55,16 @@ def test_cso_matches_numpy_reference_step_by_step(options, swarm_size):
 
 
 @pytest.mark.parametrize("options", [
-    dict(), dict(base_size=4), dict(base_size=3, alpha=1.0, beta=0.2, bounds=(-0.6, 0.6))],
+    dict(), dict(base_size=4),
+    dict(base_size=3, learning_exponent=1.0, social_influence=0.2, bounds=(-0.6, 0.6))],
     ids=["default", "small-base", "bounded"])
 def test_slpso_matches_numpy_reference_step_by_step(options):
     net, X, y = problem()  # 26 parameters: base_size 4 makes ln⌈n/M⌉ > 0, a real P_L(r)
+    paper = {"learning_exponent": "alpha", "social_influence": "beta"}
     ref = naive.slpso(reference_error(net, X, y, 0.01),
                       naive.initial_box(LAYERS, "tanh", "softmax", "fan_in"),
-                      swarm_size=11, n_iter=30, seed=7, **options)
+                      swarm_size=11, n_iter=30, seed=7,
+                      **{paper.get(k, k): v for k, v in options.items()})
     res = sr.train_pso(net, X, y, lam=0.01, algorithm="slpso", swarm_size=11, max_iter=30,
                        seed=7, **options)
     compare(res, *ref)
@@ -193,3 +196,33 @@ def test_every_algorithm_counts_its_evaluations(algorithm):
     short, longer = (sr.train_pso(net, X, y, algorithm=algorithm, swarm_size=8, max_iter=m, seed=0)
                      for m in (10, 20))
     assert 8 <= short.n_evaluations < longer.n_evaluations
+
+
+CTRL_C_SCRIPT = textwrap.dedent("""
+    import signal, sys
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    import swarmreg as sr
+    X, _, y, _ = sr.datasets.iris(test_size=0.2, seed=0)
+    net = sr.Network([4, 7, 3])
+    sr.train_pso(net, X, y, algorithm=sys.argv[1], max_iter=3, seed=1)  # loads the kernels
+    print("ready", flush=True)
+    try:
+        sr.train_pso(net, X, y, algorithm=sys.argv[1], max_iter=10**9, seed=1)
+    except KeyboardInterrupt:
+        print("interrupted", flush=True)
+""")
+
+
+def test_every_algorithm_answers_ctrl_c_within_a_fraction_of_a_second(algorithm):
+    import time
+
+    from test_interrupts import interrupt_after, read_line, stderr_of
+
+    proc, sent = interrupt_after(CTRL_C_SCRIPT, [algorithm], "ready", delay=0.5)
+    try:
+        line = read_line(proc, 30)
+        latency = time.monotonic() - sent
+        assert line == "interrupted", f"no reaction in 30 s: {stderr_of(proc)}"
+        assert latency < 2.0, f"Ctrl-C took {latency:.2f} s"
+    finally:
+        proc.kill()

@@ -78,6 +78,17 @@ def _softplus(x):
 
 
 @inline
+def _row_max(buf, z0, n_out, nb):
+    """Row −3 ← each item's largest logit."""
+    m = buf.shape[0] - 3
+    for s in range(nb):
+        buf[m, s] = buf[z0, s]
+    for k in range(1, n_out):
+        for s in range(nb):
+            buf[m, s] = max(buf[m, s], buf[z0 + k, s])
+
+
+@inline
 def _add_squared_errors(buf, z0, n_out, tblk, nb):
     acc = buf.shape[0] - 1
     for k in range(n_out):
@@ -126,11 +137,7 @@ def softmax_mse(buf, bits, z0, n_out, tblk, nb):
     ssum = buf.shape[0] - 2
     acc = buf.shape[0] - 1
     one = float_of(buf, 1.0)
-    for s in range(nb):
-        buf[m, s] = buf[z0, s]
-    for k in range(1, n_out):
-        for s in range(nb):
-            buf[m, s] = max(buf[m, s], buf[z0 + k, s])
+    _row_max(buf, z0, n_out, nb)
     for s in range(nb):
         buf[ssum, s] = 0.0
     for k in range(n_out):
@@ -241,11 +248,7 @@ def softmax_cross_entropy(buf, bits, z0, n_out, tblk, nb):
     m = buf.shape[0] - 3
     ssum = buf.shape[0] - 2
     acc = buf.shape[0] - 1
-    for s in range(nb):
-        buf[m, s] = buf[z0, s]
-    for k in range(1, n_out):
-        for s in range(nb):
-            buf[m, s] = max(buf[m, s], buf[z0 + k, s])
+    _row_max(buf, z0, n_out, nb)
     for k in range(n_out):  # the logits are not needed unshifted
         for s in range(nb):
             buf[z0 + k, s] -= buf[m, s]

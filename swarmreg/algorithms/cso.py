@@ -30,10 +30,10 @@ from typing import NamedTuple
 import numpy as np
 from numba.extending import register_jitable
 
-from .._kernels.jit import inline, llvm_inline, piece
+from .._kernels.jit import llvm_inline, piece
 from .._kernels.pcg64 import next_double, shuffle, state_words
 from .._kernels.philox import uniforms
-from .._kernels.swarm import run_tasks
+from .._kernels.swarm import mean_position, run_tasks
 from .._validation import check_real
 from . import _start
 from ._base import GPU, Algorithm
@@ -153,29 +153,16 @@ def tasks(swarm, settings, slot):
     return swarm.rnd.shape[1]
 
 
-@inline
-def _mean_position(swarm):
-    """``swarm.mean ← (1/P)·Σ_i pos[i]``, summed in particle order."""
-    pos, mean = swarm.pos, swarm.mean
-    for j in range(pos.shape[1]):
-        mean[j] = 0.0
-    for i in range(pos.shape[0]):
-        for j in range(pos.shape[1]):
-            mean[j] += pos[i, j]
-    for j in range(pos.shape[1]):
-        mean[j] /= pos.shape[0]
-
-
 @piece
 def start(swarm, settings):
     """The mean of the starting positions."""
-    _mean_position(swarm)
+    mean_position(swarm.pos, swarm.mean)
 
 
 @piece
 def tell(swarm, settings, slot):
     """The mean of the new positions, for the next iteration."""
-    _mean_position(swarm)
+    mean_position(swarm.pos, swarm.mean)
 
 
 def init(options, n_particles, objective, rng):
