@@ -220,6 +220,25 @@ def test_a_run_is_the_same_however_it_is_split_into_launches():
     assert [e for _, e in seen] == list(whole.history[1:])
 
 
+@pytest.mark.parametrize("algorithm, dtype", [("pso", "float32"), ("slpso", "float64")])
+def test_a_gpu_run_continued_or_resumed_is_the_same_run(tmp_path, algorithm, dtype):
+    # The state read back from the GPU is a checkpoint's; a run built from it prepares its
+    # next iteration first, then goes on as if never stopped.
+    net, X, y = problem()
+    kw = dict(lam=0.01, swarm_size=6, max_iter=4, seed=3, algorithm=algorithm, dtype=dtype,
+              device="cuda")
+    whole = sr.train_pso(net, X, y, **kw)
+    continued = sr.train_pso(net, X, y, **{**kw, "init": sr.train_pso(net, X, y, **{**kw,
+                                                                              "max_iter": 2})})
+    path = tmp_path / "run.ckpt"
+    sr.train_pso(net, X, y, checkpoint=path, callback=lambda k, e, th: k >= 2, **kw)
+    resumed = sr.train_pso(net, X, y, resume=path, **kw)
+    for other in (continued, resumed):
+        assert other.theta.tobytes() == whole.theta.tobytes()
+        assert other.history.tobytes() == whole.history.tobytes()
+        assert other.n_evaluations == whole.n_evaluations
+
+
 def test_gpu_and_cpu_start_from_the_same_swarm():
     net, X, y = problem()
     kw = dict(lam=0.01, swarm_size=4, max_iter=1, seed=9)
