@@ -110,3 +110,34 @@ def test_estimators_fit_in_float32():
     clf = sr.PSOClassifier(swarm_size=10, max_iter=20, random_state=0, dtype="float32").fit(X, y)
     assert clf.result_.settings["dtype"] == "float32"
     assert clf.score(X, y) > 0.3
+
+
+def _rows32(f, x):
+    buf = np.zeros((3, x.size), np.float32)
+    buf[0] = x
+    f(buf, buf.view(np.int32), 0, 1, x.size, 1, 2)
+    return buf[0]
+
+
+def test_float32_exp_and_tanh_are_within_1_and_2_ulp_and_never_subnormal():
+    from swarmreg._kernels.fastmath import exp_rows32, tanh_rows32
+
+    rng = np.random.default_rng(5)
+    x = np.concatenate([rng.uniform(-110, 90, 200_000), rng.uniform(-1, 1, 100_000)])
+    x = x.astype(np.float32)
+    with np.errstate(over="ignore"):
+        want = np.exp(x.astype(np.float64)).astype(np.float32)
+    got = _rows32(exp_rows32, x)
+    tiny = np.finfo(np.float32).tiny
+    normal = np.isfinite(want) & (want >= tiny)
+    assert (np.abs(got[normal].astype(np.float64) - want[normal]) / np.spacing(want[normal])).max() <= 1
+    assert np.all(got[want < tiny] == 0.0)  # a subnormal result is flushed to 0
+    assert np.array_equal(got[~np.isfinite(want)], want[~np.isfinite(want)])
+    t = np.concatenate([rng.uniform(-50, 50, 200_000), rng.normal(0, 1e-3, 100_000)])
+    t = t.astype(np.float32)
+    want_t = np.tanh(t.astype(np.float64)).astype(np.float32)
+    got_t = _rows32(tanh_rows32, t)
+    assert (np.abs(got_t.astype(np.float64) - want_t) / np.spacing(np.abs(want_t))).max() <= 2
+    special = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 30.0, -30.0], np.float32)
+    assert np.array_equal(_rows32(tanh_rows32, special), np.tanh(special), equal_nan=True)
+    assert np.array_equal(np.signbit(_rows32(tanh_rows32, special)), np.signbit(np.tanh(special)))

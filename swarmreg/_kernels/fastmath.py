@@ -18,6 +18,19 @@ rows of the same buffer as scratch.  ``exp_scalar``/``tanh_scalar`` are the same
 operations on one number, for the per-item back-propagation kernels (a handful of
 units per layer, no buffer to vectorize over); they return the same bits as the row
 versions.
+
+float32 (``exp_rows32``, ``tanh_rows32``, ``exp_scalar32``, ``tanh_scalar32``): the same
+scheme with float32 constants, int32 bits (``k`` shifted by 23) and a degree-7
+polynomial (truncation below 1e-8 relative), so that every operation stays in float32
+(a Python float literal is a float64 in Numba and would turn the arithmetic into
+float64).  No operation meets a subnormal number, which x86 cores handle in microcode,
+about a hundred times slower (float32 reaches them soon: exp(−88), a softmax's smallest
+terms; the float64 versions meet them only near exp(−708)): an exp below the smallest
+normal float32, 2^−126, is 0, and tanh's argument is cut at |x| = 20, beyond which it
+is ±1 to the last bit.  ``any_exp_rows``, ``any_tanh_rows`` and ``any_exp`` choose the
+version by the float type of their first argument, for the pieces that run in both;
+``square`` and ``libm_exp`` are ``x·x`` and ``math.exp`` in float64 (the same bits as
+before float32 existed) and, in float32, 0 where the result would be subnormal.
 """
 
 import math
@@ -163,10 +176,10 @@ _LN2_LO_32 = _F(-2.12194440e-4)  # ln 2 − LN2_HI_32
 _SHIFT_32 = _F(12582912.0)  # 1.5·2^23
 _ONE_BITS_32 = np.int32(0x3F800000)  # the bits of 1.0f
 _EXP_MAX_32 = _F(88.72283)  # above: expf overflows
-_EXP_MIN_32 = _F(-103.97208)  # below: expf underflows to 0
-_TANH_FLOOR_32 = _F(-87.0)  # −2|x| below it: tanh is ±1 to the last bit, and 2^k stays normal
+_EXP_MIN_32 = _F(-87.33654)  # below: exp is subnormal in float32, and 0 here
+_TANH_FLOOR_32 = _F(-40.0)  # −2|x| below it: tanh is ±1 to the last bit
 _ZERO_32, _HALF_32, _ONE_32, _TWO_32 = _F(0.0), _F(0.5), _F(1.0), _F(2.0)
-_K1_OVER_32, _K_UNDER_32 = _F(128.0), _F(-126.0)
+_K1_OVER_32 = _F(128.0)
 _C2_32, _C3_32, _C4_32 = _F(1.0 / 2.0), _F(1.0 / 6.0), _F(1.0 / 24.0)
 _C5_32, _C6_32, _C7_32 = _F(1.0 / 120.0), _F(1.0 / 720.0), _F(1.0 / 5040.0)
 
@@ -189,25 +202,28 @@ def _reduce32(y):
 
 @inline
 def _exp_split32(x):
-    """``_exp_split`` in float32: 2^k applied as two factors; NaN passes through."""
-    y = _EXP_MIN_32 if x < _EXP_MIN_32 else (_EXP_MAX_32 if x > _EXP_MAX_32 else x)
+    """``(k1, k2, e^r)`` with ``exp(x) = 2^k1 · 2^k2 · e^r``: ``_exp_split`` in float32, with
+    ``e^r = 0`` and ``k1 = k2 = 0`` below ``_EXP_MIN_32`` (so that no product is subnormal);
+    NaN passes through."""
+    y = _ZERO_32 if x < _EXP_MIN_32 else (_EXP_MAX_32 if x > _EXP_MAX_32 else x)
     kf, red = _reduce32(y)
     k1 = np.floor(_HALF_32 * kf)
     k2 = kf - k1
-    k1 = _K1_OVER_32 if x > _EXP_MAX_32 else (_K_UNDER_32 if x < _EXP_MIN_32 else k1)
-    k2 = _K_UNDER_32 if x < _EXP_MIN_32 else k2
-    return k1, k2, red
+    k1 = _K1_OVER_32 if x > _EXP_MAX_32 else k1
+    mantissa = _ZERO_32 if x < _EXP_MIN_32 else _ONE_32 + _expm1_poly32(red)
+    return k1, k2, mantissa
 
 
 @inline
 def exp_rows32(buf, bits, r0, nr, n, t1, t2):
-    """``exp_rows`` for a float32 ``buf`` (``bits``: ``buf.view(np.int32)``)."""
+    """``exp_rows`` for a float32 ``buf`` (``bits``: ``buf.view(np.int32)``); a result below
+    2^−126 is 0 (module docstring)."""
     for r in range(r0, r0 + nr):
         for s in range(n):
-            k1, k2, red = _exp_split32(buf[r, s])
+            k1, k2, mantissa = _exp_split32(buf[r, s])
             buf[t1, s] = k1 + _SHIFT_32
             buf[t2, s] = k2 + _SHIFT_32
-            buf[r, s] = _ONE_32 + _expm1_poly32(red)
+            buf[r, s] = mantissa
         for s in range(n):
             bits[t1, s] = (bits[t1, s] << 23) + _ONE_BITS_32
             bits[t2, s] = (bits[t2, s] << 23) + _ONE_BITS_32
@@ -244,8 +260,8 @@ def _pow2_32(kf):
 @llvm_inline
 def exp_scalar32(x):
     """``exp(x)`` for a float32: the operations of ``exp_rows32`` on one number."""
-    k1, k2, red = _exp_split32(x)
-    return (_ONE_32 + _expm1_poly32(red)) * _pow2_32(k1) * _pow2_32(k2)
+    k1, k2, mantissa = _exp_split32(x)
+    return mantissa * _pow2_32(k1) * _pow2_32(k2)
 
 
 @llvm_inline
@@ -281,6 +297,16 @@ def any_exp(x):
     raise TypeError("any_exp is for jitted code")
 
 
+def square(x):
+    """``x·x``; for a float32, 0 where that is below 2^−126 (module docstring)."""
+    raise TypeError("square is for jitted code")
+
+
+def libm_exp(x):
+    """``math.exp(x)``; for a float32, ``exp_scalar32`` (0 below 2^−126)."""
+    raise TypeError("libm_exp is for jitted code")
+
+
 def float_of(like, value):
     """``value`` as a number of the float type of ``like`` (an array or a number): a
     float32 constant next to float32 data, so that the arithmetic stays float32.  Jitted
@@ -314,3 +340,20 @@ def _float_of(like, value):
     if _is_float32(like):
         return lambda like, value: np.float32(value)
     return lambda like, value: value
+
+
+_SQRT_TINY_32 = _F(2.0 ** -63)  # x·x < 2^−126, the smallest normal float32, below it
+
+
+@overload(square, **_OVERLOAD)
+def _square(x):
+    if _is_float32(x):
+        return lambda x: x * x if abs(x) >= _SQRT_TINY_32 else _ZERO_32
+    return lambda x: x * x
+
+
+@overload(libm_exp, **_OVERLOAD)
+def _libm_exp(x):
+    if _is_float32(x):
+        return lambda x: exp_scalar32(x)
+    return lambda x: math.exp(x)

@@ -41,7 +41,7 @@ from numba import types
 from numba.extending import register_jitable
 
 from .activations import logistic_rows
-from .fastmath import any_exp, exp_scalar, float_of
+from .fastmath import any_exp, exp_scalar, float_of, libm_exp, square
 from .jit import F2, F2_32, I2, I2_32, dispatch, inline, llvm_inline, piece
 
 #: Signature of ``block``: ``(buf, bits, z0, n_out, tblk, nb)``.
@@ -74,7 +74,7 @@ class Loss:
 @inline
 def _softplus(x):
     """``log(1 + e^x)`` without overflow."""
-    return max(x, float_of(x, 0.0)) + math.log1p(math.exp(-abs(x)))
+    return max(x, float_of(x, 0.0)) + math.log1p(libm_exp(-abs(x)))
 
 
 @inline
@@ -94,7 +94,7 @@ def _add_squared_errors(buf, z0, n_out, tblk, nb):
     for k in range(n_out):
         for s in range(nb):
             d = buf[z0 + k, s] - tblk[k, s]
-            buf[acc, s] += d * d
+            buf[acc, s] += square(d)
 
 
 @inline
@@ -150,7 +150,7 @@ def softmax_mse(buf, bits, z0, n_out, tblk, nb):
     for k in range(n_out):
         for s in range(nb):
             d = buf[z0 + k, s] * buf[ssum, s] - tblk[k, s]
-            buf[acc, s] += d * d
+            buf[acc, s] += square(d)
 
 
 @llvm_inline
@@ -256,7 +256,7 @@ def softmax_cross_entropy(buf, bits, z0, n_out, tblk, nb):
         buf[ssum, s] = 0.0
     for k in range(n_out):
         for s in range(nb):
-            buf[ssum, s] += math.exp(buf[z0 + k, s])
+            buf[ssum, s] += libm_exp(buf[z0 + k, s])
     for s in range(nb):
         buf[ssum, s] = math.log(buf[ssum, s])  # log Σ_k exp(z_k − max)
     for k in range(n_out):
