@@ -76,17 +76,19 @@ def swarmreg_ms(net, X, y, particles, iterations, seed, device, dtype):
 
 
 def measure_swarmreg(case, device, dtype, target, repeats):
-    """Warm-up (compiles; its ms per iteration sizes the timed runs), then ``repeats`` runs
-    of about ``target`` seconds each."""
+    """Warm-up (compiles), a probe sized by it (a run of three iterations is mostly the
+    launches of its first chunks), then ``repeats`` runs of about ``target`` seconds each,
+    sized by the probe."""
     import swarmreg as sr
 
     data, layers, particles = case
     X, y = data_of(data)
     net = sr.Network(list(layers))
+    size = lambda ms: int(min(50_000, max(2, target / (ms / 1e3))))  # noqa: E731
     tic = time.perf_counter()
     warm = swarmreg_ms(net, X, y, particles, 3, 10_000, device, dtype)
     first_call = time.perf_counter() - tic
-    iterations = int(min(20_000, max(2, target / (warm / 1e3))))
+    iterations = size(swarmreg_ms(net, X, y, particles, size(warm), 10_001, device, dtype))
     with ForeignLoad() as load:
         ms = [swarmreg_ms(net, X, y, particles, iterations, r, device, dtype) for r in range(repeats)]
     return {**stats(ms), "iterations": iterations, "first_call_s": first_call,
@@ -125,13 +127,13 @@ def gpu_configuration(case, dtype):
             "units": particles * layout.n_chunks(n_items)}
 
 
-def cpu_float32_ab(cfg):
+def cpu_float32_ab(cfg, with_digits=True):
     """swarmreg's float32 ÷ float64 on the CPU, Iris 4-7-3 and digits 64-32-10, 100
     particles: the two dtypes alternated in this process, medians."""
     import swarmreg as sr
 
     out = {}
-    for data, layers in (("iris", (4, 7, 3)), ("digits", (64, 32, 10))):
+    for data, layers in (("iris", (4, 7, 3)), ("digits", (64, 32, 10)))[:2 if with_digits else 1]:
         X, y = load_data(data)
         net = sr.Network(list(layers))
         warm = {dt: swarmreg_ms(net, X, y, 100, 3, 10_000, "cpu", dt)
@@ -264,7 +266,7 @@ def run(cfg, notes):
             "gpu", "measure_jax", {"cases": spec, "device": "cpu", "dtypes": ["float64"],
                                    "target": target, "repeats": repeats}, timeout=1800)
 
-    results["cpu_float32_ab"] = cpu_float32_ab(cfg) if have_sklearn or cfg.quick else None
+    results["cpu_float32_ab"] = cpu_float32_ab(cfg, with_digits=have_sklearn is not None)
     return results, _tables(results, cases)
 
 
