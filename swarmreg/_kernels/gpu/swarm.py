@@ -192,6 +192,59 @@ def _build(layout, moves, passes, finish, tell, keep):
             swarm.counters[2] = 1
         cuda.syncthreads()
 
+    @device
+    def close(k, step, n_eval, swarm, settings, key, aux, work, stop, red, idx, flags):
+        """Iteration k's end, in one block: the record (lowest error, lowest index on ties),
+        the counters, the history, the stop code, and iteration k + 1 prepared."""
+        t = cuda.threadIdx.x
+        n_particles, n = swarm.pos.shape
+        best_v, best_i = math.inf, n_particles
+        for q in range(t, n_particles, threads):
+            v = coherent(swarm.err, q)
+            if v < best_v:
+                best_v, best_i = v, q
+        red[t] = best_v
+        idx[t] = best_i
+        cuda.syncthreads()
+        half = threads // 2
+        while half > 0:
+            if t < half and (red[t + half] < red[t] or (
+                    red[t + half] == red[t] and idx[t + half] < idx[t])):
+                red[t] = red[t + half]
+                idx[t] = idx[t + half]
+            cuda.syncthreads()
+            half //= 2
+        if t == 0:
+            best_v, best_i = red[0], idx[0]
+            if k == 0:
+                new = True
+                if best_i == n_particles:  # every error is inf
+                    best_i = 0
+            else:
+                new = best_v < coherent(swarm.best_err, 0)
+                swarm.counters[1] = 0 if new else swarm.counters[1] + 1
+                swarm.counters[0] = k
+            swarm.counters[3] += n_eval
+            if new:
+                swarm.best_err[0] = best_v
+            record = swarm.best_err[0]
+            work.hist[step + 1] = record
+            if record <= stop.target:
+                work.status[0] = HIT_TARGET
+            elif k > 0 and stop.patience > 0 and swarm.counters[1] >= stop.patience:
+                work.status[0] = STALLED
+            else:
+                work.status[0] = RAN_OUT
+            work.finished[0] = 0
+            flags[1] = 1 if new else 0
+            idx[0] = best_i
+        cuda.syncthreads()
+        if flags[1] == 1:
+            best_i = idx[0]
+            for j in range(t, n, threads):
+                swarm.best[j] = swarm.pos[best_i, j]
+        prepare(k + 1, swarm, settings, key, aux, work)
+
     def iterate(swarm, settings, data, key, aux, work, stop, n_iter, initialize, prepare_first):
         """Up to ``n_iter`` iterations (module docstring); ``stop``: ``_kernels.swarm.Stop``.
         ``prepare_first``: prepare the next iteration first (a state that comes from
@@ -218,6 +271,8 @@ def _build(layout, moves, passes, finish, tell, keep):
                 n_eval = n_particles
             # Chunk-major: the blocks work on the same items at the same time, so that a
             # block's next units (other particles) find them in its L1 cache.
+            if n_eval == 0 and cuda.blockIdx.x == 0:  # nothing evaluated: block 0 closes
+                close(k, step, n_eval, swarm, settings, key, aux, work, stop, red, idx, flags)
             for u in range(cuda.blockIdx.x, n_eval * n_chunks, cuda.gridDim.x):
                 c = u // n_eval
                 e = u - c * n_eval
@@ -260,53 +315,9 @@ def _build(layout, moves, passes, finish, tell, keep):
                         flags[0] = 1 if cuda.atomic.add(work.finished, 0, 1) == n_eval - 1 else 0
                         cuda.threadfence()
                     cuda.syncthreads()
-                    if flags[0] == 1:  # the last particle: keep the record
-                        best_v, best_i = math.inf, n_particles
-                        for q in range(t, n_particles, threads):
-                            v = coherent(swarm.err, q)
-                            if v < best_v:
-                                best_v, best_i = v, q
-                        red[t] = best_v
-                        idx[t] = best_i
-                        cuda.syncthreads()
-                        half = threads // 2
-                        while half > 0:
-                            if t < half and (red[t + half] < red[t] or (
-                                    red[t + half] == red[t] and idx[t + half] < idx[t])):
-                                red[t] = red[t + half]
-                                idx[t] = idx[t + half]
-                            cuda.syncthreads()
-                            half //= 2
-                        if t == 0:
-                            best_v, best_i = red[0], idx[0]
-                            if k == 0:
-                                new = True
-                                if best_i == n_particles:  # every error is inf
-                                    best_i = 0
-                            else:
-                                new = best_v < coherent(swarm.best_err, 0)
-                                swarm.counters[1] = 0 if new else swarm.counters[1] + 1
-                                swarm.counters[0] = k
-                            swarm.counters[3] += n_eval
-                            if new:
-                                swarm.best_err[0] = best_v
-                            record = swarm.best_err[0]
-                            work.hist[step + 1] = record
-                            if record <= stop.target:
-                                work.status[0] = HIT_TARGET
-                            elif k > 0 and stop.patience > 0 and swarm.counters[1] >= stop.patience:
-                                work.status[0] = STALLED
-                            else:
-                                work.status[0] = RAN_OUT
-                            work.finished[0] = 0
-                            flags[1] = 1 if new else 0
-                            idx[0] = best_i
-                        cuda.syncthreads()
-                        if flags[1] == 1:
-                            best_i = idx[0]
-                            for j in range(t, n, threads):
-                                swarm.best[j] = swarm.pos[best_i, j]
-                        prepare(k + 1, swarm, settings, key, aux, work)
+                    if flags[0] == 1:  # the last particle: close the iteration
+                        close(k, step, n_eval, swarm, settings, key, aux, work, stop, red, idx,
+                              flags)
                 cuda.syncthreads()
             grid_barrier(work.barrier, work.status)
             if coherent(work.status, 0) != RAN_OUT or coherent(work.status, 1) != 0:
