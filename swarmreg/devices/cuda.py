@@ -123,11 +123,11 @@ class Runner:
                                         dtype, objective.n_samples)
         n_particles, n_params = state.pos.shape
         n_chunks = layout.n_chunks(objective.n_samples)
-        # Fields the GPU does not use stay on the host; the kernel gets an empty array of
-        # their type in their place.
+        # Fields the GPU does not use stay on the host; the kernel gets a one-element array
+        # of their type in their place.
         self._swarm = state._replace(**{
             name: cuda.to_device(value) if name in part.fields
-            else cuda.to_device(np.zeros((0,) * value.ndim, value.dtype))
+            else cuda.to_device(np.zeros((1,) * value.ndim, value.dtype))
             for name, value in zip(state._fields, state)})
         self._settings = settings._replace(**{
             name: cuda.to_device(np.ascontiguousarray(value))
