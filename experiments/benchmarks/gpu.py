@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 import platform
 import time
+import traceback
 
 import numpy as np
 
@@ -243,28 +244,40 @@ def run(cfg, notes):
     if cfg.quick:  # the smoke test: the smallest case only, and no JAX
         cases = cases[:1]
 
+    def attempt(what, measure):
+        """``measure()``, or None with the traceback noted: one failing column (a GPU
+        time is scarce) must not lose the others."""
+        try:
+            return measure()
+        except Exception:  # noqa: BLE001 (reported, and the run goes on)
+            note(notes, f"gpu: {what} failed:\n{traceback.format_exc()}")
+            return None
+
     for case in cases:
         name = case_name(*case)
         row = results["cases"][name] = {}
         row["cpu float64"] = measure_swarmreg(case, "cpu", "float64", target, repeats)
         if gpu_name is not None:
-            row["check"] = gpu_check(case)
+            row["check"] = attempt(f"{name}: the GPU's error", lambda: gpu_check(case))
             for dtype in ("float64", "float32"):
-                row[f"gpu {dtype}"] = measure_swarmreg(case, "cuda", dtype, target, repeats)
-                row[f"gpu {dtype}"]["launch"] = gpu_configuration(case, dtype)
+                got = attempt(f"{name}, {dtype}", lambda: {
+                    **measure_swarmreg(case, "cuda", dtype, target, repeats),
+                    "launch": gpu_configuration(case, dtype)})
+                if got is not None:
+                    row[f"gpu {dtype}"] = got
         print(f"  {name}: " + ", ".join(f"{k} {fmt(v['median'])} ms" for k, v in row.items()
                                         if isinstance(v, dict) and "median" in v), flush=True)
 
     if not cfg.quick and optional_import("jax", notes, "the JAX PSO columns") is not None:
         spec = [[d, list(l), p] for d, l, p in cases]
         if gpu_name is not None:
-            results["jax_gpu"] = call_in_subprocess(
+            results["jax_gpu"] = attempt("the JAX PSO on the GPU", lambda: call_in_subprocess(
                 "gpu", "measure_jax", {"cases": spec, "device": "gpu",
                                        "dtypes": ["float64", "float32"], "target": target,
-                                       "repeats": repeats}, timeout=1800)
-        results["jax_cpu"] = call_in_subprocess(
+                                       "repeats": repeats}, timeout=1800)) or {}
+        results["jax_cpu"] = attempt("the JAX PSO on the CPU", lambda: call_in_subprocess(
             "gpu", "measure_jax", {"cases": spec, "device": "cpu", "dtypes": ["float64"],
-                                   "target": target, "repeats": repeats}, timeout=1800)
+                                   "target": target, "repeats": repeats}, timeout=1800)) or {}
 
     results["cpu_float32_ab"] = cpu_float32_ab(cfg, with_digits=have_sklearn is not None)
     return results, _tables(results, cases)
@@ -293,7 +306,7 @@ def _tables(results, cases):
         cpu, g64, g32 = med(row, "cpu float64"), med(row, "gpu float64"), med(row, "gpu float32")
         jc = _jax_ms(results, "jax_cpu", case, "float64")
         j64, j32 = (_jax_ms(results, "jax_gpu", case, dt) for dt in ("float64", "float32"))
-        check = row.get("check", {})
+        check = row.get("check") or {}
         rows.append([case_name(*case), fmt(cpu), fmt(g64), fmt(g32), fmt(jc), fmt(j64), fmt(j32),
                      fmt(check.get("float64"), 2), fmt(check.get("float32"), 2)])
         ratio_rows.append([case_name(*case), fmt(ratio(cpu, g64)), fmt(ratio(cpu, g32)),
