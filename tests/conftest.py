@@ -7,6 +7,10 @@ import os
 if "NUMBA_ENABLE_CUDASIM" not in os.environ and not (
         os.path.exists("/dev/nvidiactl") and ctypes.util.find_library("cuda")):
     os.environ["NUMBA_ENABLE_CUDASIM"] = "1"
+if os.environ.get("NUMBA_ENABLE_CUDASIM") == "1":
+    import cudasim  # noqa: E402
+
+    cudasim.patch()  # a race in the simulator's shared arrays (tests/cudasim.py)
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
