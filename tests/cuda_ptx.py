@@ -1,5 +1,7 @@
 """Compile swarmreg's CUDA kernels for a real GPU (PTX for sm_90, and with ptxas, if present,
-the machine code) on a machine without one: what the simulator cannot check.
+the machine code) on a machine without one: what the simulator cannot check.  Also reads
+the grid barrier's PTX: each loop in it (the wait) must load the barrier's word anew, not
+once before the loop (what LLVM did with Numba's ``cuda.ldcg``: a barrier that never ends).
 
 Run as a script (``tests/test_cuda.py`` does, in a fresh process without the simulator);
 prints one JSON line: ``{"skipped": reason}`` where Numba finds no NVVM, else the kernels
@@ -9,6 +11,7 @@ and the driver which device is current: both are answered here, for sm_90 (H100/
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -74,8 +77,31 @@ def main():
                 return 0
             raise
         results[f"{algorithm}-{dtype}-{'-'.join(map(str, layers))}"] = _ptxas(ptx)
-    print(json.dumps({"compiled": results}))
+    barrier = cuda.compile_ptx(_barrier_kernel(swarm), (typeof(np.zeros(1, np.uint64)),
+                                                         typeof(np.zeros(2, np.int64))),
+                               cc=(9, 0))[0]
+    print(json.dumps({"compiled": results, "barrier_loops_load": loops_load(barrier)}))
     return 0
+
+
+def _barrier_kernel(swarm):
+    def barrier(bar, status):
+        swarm.grid_barrier(bar, status)
+    return barrier
+
+
+def loops_load(ptx):
+    """For each loop of ``ptx`` (a label and a later branch back to it): whether its body
+    holds an ``ld.global.cg``."""
+    lines = ptx.splitlines()
+    labels = {m.group(1): i for i, line in enumerate(lines)
+              if (m := re.match(r"\s*(\$L\w+):", line))}
+    out = []
+    for i, line in enumerate(lines):
+        m = re.search(r"\bbra(?:\.uni)?\s+(\$L\w+);", line)
+        if m and labels.get(m.group(1), i) < i:
+            out.append(any("ld.global.cg" in body for body in lines[labels[m.group(1)]:i]))
+    return out
 
 
 def _ptxas(ptx):

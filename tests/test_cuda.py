@@ -79,6 +79,18 @@ def test_cuda_without_numba_cuda_names_the_extra(monkeypatch):
         sr.train_pso(net, X, y, device="cuda", max_iter=2, seed=0)
 
 
+def test_cuda_with_a_numpy_that_numba_cuda_cannot_compile_with_says_so(monkeypatch):
+    # numba-cuda 0.30 overloads numpy.row_stack, gone from NumPy 2.5: the compilation of
+    # every kernel failed with an AttributeError deep in numba-cuda (seen on a GPU machine).
+    from numba import config
+
+    monkeypatch.delattr(np, "row_stack", raising=False)
+    monkeypatch.setattr(config, "ENABLE_CUDASIM", 0)
+    net, X, y = problem()
+    with pytest.raises(ImportError, match=r"NumPy < 2\.5.*numpy<2\.5"):
+        sr.train_pso(net, X, y, device="cuda", max_iter=2, seed=0)
+
+
 @pytest.mark.skipif(_gpu_present(), reason="this machine has a GPU")
 def test_cuda_without_a_gpu_is_a_clear_error_before_anything_runs():
     script = textwrap.dedent("""
@@ -109,6 +121,7 @@ def test_every_kernel_compiles_for_a_real_gpu():
         pytest.skip(out["skipped"])
     assert len(out["compiled"]) == 4
     assert all("0 bytes spill stores" in v or v == "PTX only" for v in out["compiled"].values())
+    assert out["barrier_loops_load"] and all(out["barrier_loops_load"])
 
 
 def test_an_algorithm_without_a_gpu_part_is_refused():

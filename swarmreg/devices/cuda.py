@@ -14,7 +14,7 @@ import importlib.util
 import warnings
 
 import numpy as np
-from numba import typeof
+from numba import config, typeof
 
 from .._validation import format_bytes
 from ._base import Device, in_float_type
@@ -25,6 +25,11 @@ def _numba_cuda():
     if importlib.util.find_spec("numba_cuda") is None:
         raise ImportError("device='cuda' needs numba-cuda (Numba's CUDA target), which is not "
                           "installed: pip install 'swarmreg[cuda]'")
+    if not hasattr(np, "row_stack") and not config.ENABLE_CUDASIM:  # numba-cuda 0.30
+        # overloads it when it compiles (the simulator compiles nothing)
+        raise ImportError(f"device='cuda' needs NumPy < 2.5 with numba-cuda 0.30, which "
+                          f"cannot compile a kernel with NumPy {np.__version__}: "
+                          f"pip install 'swarmreg[cuda]' (it asks for numpy<2.5)")
     from numba import cuda
 
     return cuda

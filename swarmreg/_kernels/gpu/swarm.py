@@ -38,8 +38,8 @@ Visibility.  The barrier is the one of CUDA's cooperative groups (thread 0 of ea
 fences, adds to one counter whose bit 31 flips when every block has arrived, and fences
 again), written here so that no device runtime library needs linking.  What a block
 reads within a phase that another block wrote in it (unit sums, errors, control words)
-it reads after an acquiring fence, and the driver's own reads with ``ld.global.cg``, from
-L2.  Integer atomics count; no float is ever added atomically, so a run is bit-identical
+it reads after an acquiring fence, and the barrier's own reads, with ``loads.coherent``
+(``ld.global.cg``, from L2, never moved by the compiler).  Integer atomics count; no float is ever added atomically, so a run is bit-identical
 from one launch to the next.
 """
 
@@ -51,11 +51,13 @@ from numba import cuda, types
 
 from ..stops import HIT_TARGET, RAN_OUT, STALLED
 from . import evaluate
-from .evaluate import FLOAT_TYPES, SIMULATOR, device
+from .evaluate import FLOAT_TYPES, device
+from .loads import coherent
 
-#: Rounds a block waits at a barrier before it gives up and sets ``status[1]`` (a grid
-#: larger than the GPU holds at once would otherwise wait for ever).
-SPIN_LIMIT = 1 << 31
+#: Reads of the barrier's word (each from L2: tens of seconds in all) after which a block
+#: gives up and sets ``status[1]`` (a grid larger than the GPU holds at once would
+#: otherwise wait for ever).
+SPIN_LIMIT = 1 << 26
 _TOP = np.uint64(0x80000000)
 _ZERO = np.uint64(0)
 
@@ -87,17 +89,6 @@ class Work(NamedTuple):
     barrier: object  # (1,) uint64: bit 31 flips when every block has arrived
     status: object  # (2,) int64: the stop code of the launch, 1 if a barrier timed out
     hist: object  # (at least n_iter + 1,) float64: the record after each step of the launch
-
-
-if SIMULATOR:  # blocks run one after another: plain loads see every write
-    @device
-    def coherent(array, i):
-        return array[i]
-else:
-    @device
-    def coherent(array, i):
-        """``array[i]`` read from L2 (``ld.global.cg``), not from this block's L1."""
-        return cuda.ldcg(array, i)
 
 
 @device
