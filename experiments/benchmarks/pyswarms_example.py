@@ -196,7 +196,7 @@ def label(impl):
             else f"swarmreg `pso`, the notebook's settings without {skipped}")
 
 
-def table(stats):
+def table(stats, iters=ITERS):
     """Markdown: one row per implementation; ``stats[impl]`` maps ``train_accuracy``,
     ``loss`` and ``fit_seconds`` to ``{mean, sd, min, max, n}``."""
     lines = ["| run | seeds | training accuracy, mean ± sd (min–max) | final cost (mean NLL) | "
@@ -207,8 +207,8 @@ def table(stats):
         a, c, t = s["train_accuracy"], s["loss"], s["fit_seconds"]
         lines.append(f"| {label(impl)} | {a['n']} | {a['mean']:.4f} ± {a['sd']:.4f} "
                      f"({a['min']:.4f}–{a['max']:.4f}) | {c['mean']:.4g} | {t['mean']:.3g} |")
-    lines += ["", f"Iris 4-20-3 on all 150 items, λ = 0; 100 particles, 1000 evaluations of the "
-                  f"swarm. The notebook's stored result (one unseeded PySwarms run): "
+    lines += ["", f"Iris 4-20-3 on all 150 items, λ = 0; {PARTICLES} particles, {iters} evaluations "
+                  f"of the swarm. The notebook's stored result (one unseeded PySwarms run): "
                   f"{NOTEBOOK_ACCURACY:.4f}."]
     return "\n".join(lines)
 
@@ -245,7 +245,7 @@ def run(cfg, notes):
     stats = compare(seeds, iters, log=lambda text: _common.note(notes, text[len("> note: "):]))
     return dict(seeds=seeds, iters=iters, notebook_accuracy=NOTEBOOK_ACCURACY,
                 skipped_options=skipped_options(), stats=stats), [
-        "### PySwarms' neural-network example\n\n" + table(stats)]
+        "### PySwarms' neural-network example\n\n" + table(stats, iters)]
 
 
 def main(argv=None):
@@ -262,7 +262,7 @@ def main(argv=None):
     if seeds < 1 or iters < 2:
         p.error("--seeds must be ≥ 1 and --iters ≥ 2")
     stats = compare(seeds, iters, algorithms=args.algorithms)
-    print(table(stats))
+    print(table(stats, iters))
     if args.json:
         args.json.write_text(json.dumps(dict(seeds=seeds, iters=iters, stats=stats,
                                              notebook_accuracy=NOTEBOOK_ACCURACY,

@@ -50,7 +50,9 @@ Resumable: every (section, data, trainer, split) is one cell, saved as soon as i
 (``swarmreg.sweep``) in ``DIR/quality/MODE/cells``; a second run skips the cells done, so a
 full run can be made in pieces (``--only digits``, then ``--only teacher-5000``, ...) and the
 report always covers every cell of the grid found there.  A cell's key holds the
-estimator's full parameters and the swarmreg version, so a change of defaults runs it again.
+estimator's full parameters, its swarm algorithm's default options and the swarmreg
+version, so a change of defaults runs it again; after a change of the kernels (the same
+options, other numbers) delete ``DIR/quality/MODE/cells``.
 
 Fits run one after another in this process, each with all of Numba's threads (what a user
 gets), after an untimed warm-up fit per trainer (compilation is not counted).  Times are
@@ -289,23 +291,42 @@ def estimator_from(config):
 # --------------------------------------------------------------------------- cells
 
 
+def algorithm_defaults(est):
+    """The default options of a swarm estimator's algorithm, as text (None for the other
+    trainers): part of a cell's key, so that new defaults of ``train_pso`` run it again
+    even where the estimator's own parameters did not change."""
+    params = est.get_params()
+    if type(est).__name__ != "PSOClassifier":
+        return None
+    return repr(ALGORITHMS[params.get("algorithm", "pso")].options())
+
+
 def fit_config(data, trainer, seed, tuned):
     """A fit cell's configuration: everything that decides its result."""
     est = build_estimator(trainer, layers(data)[1], seed, tuned)
     return dict(section="fit", data=data, trainer=trainer, estimator=type(est).__name__,
-                params=_jsonable(est.get_params()), lam=LAM, version=sr.__version__)
+                params=_jsonable(est.get_params()), defaults=algorithm_defaults(est), lam=LAM,
+                version=sr.__version__)
 
 
 def grid_config(trainer, seed, lams, cv):
     est = build_estimator(trainer, 5, seed)
     return dict(section="gridsearch", data="wine", trainer=trainer,
                 estimator=type(est).__name__, params=_jsonable(est.get_params()),
-                lams=[float(v) for v in lams], cv=cv, version=sr.__version__)
+                defaults=algorithm_defaults(est), lams=[float(v) for v in lams], cv=cv,
+                version=sr.__version__)
 
 
 def pyswarms_config(implementation, iters):
+    """``settings``: PySwarms' version, or the options swarmreg's run will use, as text."""
+    if implementation == "pyswarms":
+        settings = _common._version("pyswarms")
+    else:
+        algorithm, _, kind = implementation.partition(":")
+        options = pyswarms_example.accepted_options()[0] if kind != "defaults" else {}
+        settings = repr(ALGORITHMS[algorithm].options(**options))
     return dict(section="pyswarms", implementation=implementation, iters=iters,
-                version=sr.__version__)
+                settings=settings, version=sr.__version__)
 
 
 _warm = set()
@@ -551,8 +572,14 @@ def tables(summary, trainers, mode, tuned, splits, notes_text=""):
     context = (f"Test accuracy, mean ± sd over {'/'.join(map(str, counts))} stratified 75/25 "
                f"splits (features standardized on the training part), and the mean fit time; "
                f"λ_E = {LAM:g}, MSE loss, tanh hidden units; mode `{mode}`.")
+    pys = summary.get("pyswarms")
+    pys_table = pyswarms_example.table({impl: st for (impl, _), st in pys.items()},
+                                       MODES[mode]["pyswarms_iters"]) if pys else None
     readme = "\n".join(["![quality](docs/figures/quality.png)", "", context, "", main_table,
-                        *(["", headline] if headline else [])])
+                        *(["", headline] if headline else []),
+                        *(["", "PySwarms' own neural-network example "
+                           "(`experiments/benchmarks/pyswarms_example.py`):", "", pys_table]
+                          if pys_table else [])])
 
     detail_header = ["data", "trainer", "test accuracy", "train accuracy", "E reached",
                      "Σw²", "passes over the data", "fit time", "stopped"]
@@ -582,10 +609,8 @@ def tables(summary, trainers, mode, tuned, splits, notes_text=""):
               f"{s['cv_score']['mean']:.3f}", f"{s['best_lam']['min']:g}–{s['best_lam']['max']:g}",
               _seconds(s["fit_seconds"]["mean"])]
              for t in trainers if (s := grids.get(("wine", t))) is not None])]
-    pys = summary.get("pyswarms")
-    if pys:
-        parts += ["", "### PySwarms' neural-network example", "",
-                  pyswarms_example.table({impl: s for (impl, _), s in pys.items()})]
+    if pys_table:
+        parts += ["", "### PySwarms' neural-network example", "", pys_table]
     targets = target_rows(fits, grids, pys, trainers, tuned)
     if targets:
         parts += ["", "### The issue's targets (#18)", "",
