@@ -192,6 +192,35 @@ class Unavailable(Exception):
     """A trainer this swarmreg cannot build (an option or algorithm it does not have)."""
 
 
+class TrainPSO:
+    """``train_pso`` as a minimal classifier, for a swarm trainer whose settings
+    ``PSOClassifier`` cannot take yet (no ``algorithm`` or ``init_range`` parameter): the
+    same trainer with the same settings, its other options at ``train_pso``'s defaults.
+    Labels must be 0..K−1 with every class in the training part (stratified splits)."""
+
+    def __init__(self, hidden_layer_sizes=(7,), lam=0.0, random_state=None, **options):
+        self._params = dict(hidden_layer_sizes=hidden_layer_sizes, lam=lam,
+                            random_state=random_state, **options)
+
+    def get_params(self):
+        return dict(self._params)
+
+    def set_params(self, **params):
+        self._params.update(params)
+        return self
+
+    def fit(self, X, y):
+        p = dict(self._params)
+        hidden, lam, seed = p.pop("hidden_layer_sizes"), p.pop("lam"), p.pop("random_state")
+        net = sr.Network([X.shape[1], *hidden, int(np.max(y)) + 1])
+        self.result_ = sr.train_pso(net, X, y, lam=lam, seed=seed, **p)
+        self.network_, self.theta_ = net, self.result_.theta
+        return self
+
+    def predict(self, X):
+        return self.network_.predict(self.theta_, X)
+
+
 def _settable(estimator, params):
     """Set ``params`` on ``estimator``; Unavailable naming those it does not take."""
     known = estimator.get_params()
@@ -199,6 +228,11 @@ def _settable(estimator, params):
     if missing:
         raise Unavailable(f"{type(estimator).__name__} takes no {', '.join(missing)}")
     return estimator.set_params(**params)
+
+
+#: Swarm trainers built as ``TrainPSO`` because ``PSOClassifier`` cannot take their
+#: settings yet: trainer -> why (the report says so).
+FALLBACKS = {}
 
 
 def build_estimator(trainer, hidden, seed, tuned=MODES["full"]["tuned"]):
@@ -218,19 +252,24 @@ def build_estimator(trainer, hidden, seed, tuned=MODES["full"]["tuned"]):
         except ImportError:
             raise Unavailable("scikit-learn is not installed") from None
         return MLPClassifier(activation="tanh", max_iter=SKLEARN_EPOCHS, **common)
-    est = sr.PSOClassifier(lam=LAM, **common)
     if trainer == "mccaffrey":
-        algorithm, extra = "pso", mccaffrey_settings()
+        extra = mccaffrey_settings()
+        algorithm = extra.setdefault("algorithm", "pso")
     else:
         algorithm, _, kind = trainer.partition("-")
-        extra = dict(swarm_size=tuned[0], max_iter=tuned[1]) if kind == "tuned" else {}
+        extra = dict(algorithm=algorithm)
+        if kind == "tuned":
+            extra.update(swarm_size=tuned[0], max_iter=tuned[1])
     if algorithm not in ALGORITHMS:
         raise Unavailable(f"swarm algorithm {algorithm!r} is not in this swarmreg's ALGORITHMS")
-    if "algorithm" in est.get_params():
-        extra["algorithm"] = algorithm
-    elif algorithm != "pso":
-        raise Unavailable(f"PSOClassifier has no algorithm parameter: {algorithm!r} cannot run")
-    return _settable(est, extra)
+    est = sr.PSOClassifier(lam=LAM, **common)
+    if algorithm == "pso" and "algorithm" not in est.get_params():
+        del extra["algorithm"]  # the estimator's only algorithm
+    try:
+        return _settable(est, extra)
+    except Unavailable as exc:
+        FALLBACKS[trainer] = f"{exc}: run through train_pso with the same settings"
+        return TrainPSO(lam=LAM, **common, **extra)
 
 
 def trainer_names(algorithms, kinds, tuned=True):
@@ -283,6 +322,8 @@ def estimator_from(config):
     name = config["estimator"]
     if name == "MLPClassifier":
         from sklearn.neural_network import MLPClassifier as cls
+    elif name == "TrainPSO":
+        cls = TrainPSO
     else:
         cls = getattr(sr, name)
     return cls(**{k: _tuples(v) for k, v in config["params"].items()})
@@ -296,7 +337,7 @@ def algorithm_defaults(est):
     trainers): part of a cell's key, so that new defaults of ``train_pso`` run it again
     even where the estimator's own parameters did not change."""
     params = est.get_params()
-    if type(est).__name__ != "PSOClassifier":
+    if not isinstance(est, (sr.PSOClassifier, TrainPSO)):
         return None
     return repr(ALGORITHMS[params.get("algorithm", "pso")].options())
 
@@ -311,6 +352,8 @@ def fit_config(data, trainer, seed, tuned):
 
 def grid_config(trainer, seed, lams, cv):
     est = build_estimator(trainer, 5, seed)
+    if isinstance(est, TrainPSO):
+        raise Unavailable(f"GridSearchCV needs an estimator; {FALLBACKS[trainer]}")
     return dict(section="gridsearch", data="wine", trainer=trainer,
                 estimator=type(est).__name__, params=_jsonable(est.get_params()),
                 defaults=algorithm_defaults(est), lams=[float(v) for v in lams], cv=cv,
@@ -431,7 +474,7 @@ def run_cell(config, seed):
 # --------------------------------------------------------------------------- the grid
 
 
-def grid(mode, data, algorithms, kinds, splits, tuned=True, notes=None):
+def grid(mode, data, algorithms, kinds, splits, tuned=True):
     """The cells of a run: ``(cells, unavailable)`` where ``unavailable`` lists the
     trainers this swarmreg cannot build, with why."""
     m = MODES[mode]
@@ -454,9 +497,9 @@ def grid(mode, data, algorithms, kinds, splits, tuned=True, notes=None):
                         cells.append(Cell(NAME, grid_config(t, seed, m["grid_lams"],
                                                             m["grid_cv"]), seed))
                     except Unavailable as exc:
-                        unavailable[t] = str(exc)
+                        unavailable[f"GridSearchCV with {t}"] = str(exc)
     if "pyswarms" in data:
-        impls = ["pyswarms", *(f"{a}" for a in ["pso"] if a in algorithms),
+        impls = ["pyswarms", *(["pso"] if "pso" in algorithms else []),
                  *(f"{a}:defaults" for a in algorithms)]
         for impl in impls:
             for seed in range(m["pyswarms_seeds"]):
@@ -542,7 +585,7 @@ def largest_close_teacher(fits, trainers):
     return largest, rows
 
 
-def tables(summary, trainers, mode, tuned, splits, notes_text=""):
+def tables(summary, trainers, mode, tuned, notes_text=""):
     """``(readme_block, report_markdown, headline)``."""
     fits = summary.get("fit", {})
     grids = summary.get("gridsearch", {})
@@ -764,16 +807,17 @@ def run_quality(mode="full", only=None, algorithms=None, kinds=None, splits=None
     kinds = list(kinds or TRAINER_KINDS)
     splits = splits or m["splits"]
     data = list(only or [*m["data"], *SECTIONS])
+    everything = [*DATASETS, *SECTIONS]
     out_dir = Path(out) / NAME / mode
     notes = []
-    if any(d in REAL and d != "iris" for d in data) or "gridsearch" in data:
-        try:
-            import sklearn  # noqa: F401
-        except ImportError:
-            notes.append("scikit-learn is not installed: wine, breast cancer, digits, the "
-                         "GridSearchCV row and the MLPClassifier column are skipped.")
-            data = [d for d in data if d in TEACHERS or d in ("iris", "pyswarms")]
-            kinds = [k for k in kinds if k != "sklearn"]
+    try:
+        import sklearn  # noqa: F401
+    except ImportError:
+        notes.append("scikit-learn is not installed: wine, breast cancer, digits, the "
+                      "GridSearchCV row and the MLPClassifier column are skipped.")
+        everything = [d for d in everything if d in TEACHERS or d in ("iris", "pyswarms")]
+        data = [d for d in data if d in everything]
+        kinds = [k for k in kinds if k != "sklearn"]
     if "pyswarms" in data and pyswarms_example.pyswarms_missing():
         notes.append(f"PySwarms is not installed ({pyswarms_example.pyswarms_missing()}): "
                      "its column of the example is skipped.")
@@ -782,6 +826,8 @@ def run_quality(mode="full", only=None, algorithms=None, kinds=None, splits=None
         cells = [c for c in cells if c.config.get("implementation") != "pyswarms"]
     for t, why in unavailable.items():
         notes.append(f"{t}: not run ({why}).")
+    for t, why in FALLBACKS.items():
+        notes.append(f"{trainer_label(t, m['tuned'])}: {why}.")
     skipped = pyswarms_example.skipped_options()
     if "pyswarms" in data and skipped:
         notes.append("PySwarms' example: this swarmreg's train_pso does not take "
@@ -795,7 +841,7 @@ def run_quality(mode="full", only=None, algorithms=None, kinds=None, splits=None
     cores = load.cores
 
     # The report: every cell of the whole grid (all data and sections) found in the cache.
-    everything, _ = grid(mode, [*DATASETS, *SECTIONS], algorithms, kinds, splits, tuned)
+    everything, _ = grid(mode, everything, algorithms, kinds, splits, tuned)
     wanted = {c.key for c in everything}
     records = [r for r in load_records(out_dir) if r["key"] in wanted]
     summary = summarize(records)
@@ -804,8 +850,7 @@ def run_quality(mode="full", only=None, algorithms=None, kinds=None, splits=None
                  f"While the cells of this run ran, other processes kept {cores:.2f} cores busy "
                  "on average; times are wall times of a possibly shared machine.")
     notes_text = "\n".join(f"- {n}" for n in [*notes, load_note] if n)
-    readme_block, markdown, headline = tables(summary, trainers, mode, m["tuned"], splits,
-                                              notes_text)
+    readme_block, markdown, headline = tables(summary, trainers, mode, m["tuned"], notes_text)
     fig_path = figure(summary, trainers, m["tuned"], out_dir / "quality.png")
     atomic_write(out_dir / "quality.md", markdown)
     doc = dict(benchmark=NAME, mode=mode, lam=LAM, splits=splits, trainers=trainers,
