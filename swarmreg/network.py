@@ -226,6 +226,22 @@ class Network:
             theta[off : off + (d_in + 1) * d_out] = rng.uniform(-bound, bound, (d_in + 1) * d_out)
         return theta
 
+    def init_half_widths(self):
+        """The Glorot-uniform half-width of every coordinate of θ (``initial_theta``'s
+        ranges): ``sqrt(f / (d_{l-1} + d_l))`` on layer l's weights and biases.
+
+        Returns
+        -------
+        ndarray, shape (n_params,)
+        """
+        half = np.empty(self.n_params)
+        n_layers = len(self._layers) - 1
+        for l, (off, d_in, d_out) in enumerate(zip(self._offsets, self._layers[:-1], self._layers[1:])):
+            act = (HIDDEN_ACTIVATIONS[self._hidden] if l < n_layers - 1
+                   else OUTPUT_ACTIVATIONS[self._output])
+            half[off : off + (d_in + 1) * d_out] = np.sqrt(act.init_factor / (d_in + d_out))
+        return half
+
     # -- evaluation ------------------------------------------------------------------
     def forward(self, theta, X):
         """Network outputs (after the output activation).

@@ -29,7 +29,7 @@ def algorithm_options(algorithm, options):
 
 
 def train_pso(network, X, y, *, lam=0.0, loss="mse", include_biases=False, algorithm="pso",
-              swarm_size=30, max_iter=1000, target_error=None, patience=None, seed=None,
+              swarm_size=None, max_iter=1000, target_error=None, patience=None, seed=None,
               callback=None, progress=False, device="cpu", dtype="float64", **options):
     """Train ``network`` by particle swarm optimization of ``E(θ) = D(θ) + λ·Σ w²``.
 
@@ -53,8 +53,9 @@ def train_pso(network, X, y, *, lam=0.0, loss="mse", include_biases=False, algor
         Penalize biases too.
     algorithm : {<ALGORITHMS>}, default "pso"
         The swarm algorithm (``swarmreg.algorithms.ALGORITHMS``).
-    swarm_size : int, default 30
-        Number of particles, ≥ 2.
+    swarm_size : int, optional
+        Number of particles, ≥ 2; by default the algorithm's (30 for ``"pso"``, 100 for
+        ``"cso"``, ``100 + n_params // 10`` for ``"slpso"``).
     max_iter : int, default 1000
         Iteration budget, ≥ 1.
     target_error : float, optional
@@ -110,6 +111,8 @@ def train_pso(network, X, y, *, lam=0.0, loss="mse", include_biases=False, algor
     check_choice(algorithm, "algorithm", tuple(ALGORITHMS))
     algo = ALGORITHMS[algorithm]
     opts = algorithm_options(algo, options)
+    if swarm_size is None:
+        swarm_size = algo.swarm_size(network.n_params)
     swarm_size = check_int(swarm_size, "swarm_size", low=2)
     max_iter = check_int(max_iter, "max_iter", low=1)
     target_error = None if target_error is None else check_real(target_error, "target_error")
@@ -124,7 +127,7 @@ def train_pso(network, X, y, *, lam=0.0, loss="mse", include_biases=False, algor
     where.check_memory(algo, P, n, obj, dtype)
     open_bar = bar_opener(max_iter, "PSO") if progress else None
 
-    state, settings = algo.init(opts, P, network, np.random.default_rng(seed))
+    state, settings = algo.init(opts, P, obj, np.random.default_rng(seed))
     history = History(max_iter + 1)  # grown as the run goes: a target may end it early
     runner = where.runner(algo, opts, state, settings, obj, history, Stop(target, patience), dtype)
 
@@ -135,7 +138,8 @@ def train_pso(network, X, y, *, lam=0.0, loss="mse", include_biases=False, algor
     elapsed = time.perf_counter() - start
     iterations = int(runner.counters[0])
     best_err, best = runner.best()
-    n_evaluations = algo.evaluations(P, iterations)
+    n_evaluations = (int(runner.counters[3]) if algo.evaluations is None
+                     else int(round(algo.evaluations(runner.state()))))
     if not np.isfinite(best_err):
         raise non_finite_run(f"no particle had a finite error E in {n_evaluations} evaluations",
                              lam=obj.lam,

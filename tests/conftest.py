@@ -28,3 +28,10 @@ def random_problem(layers, hidden, output, n_samples, seed, scale=1.0):
 @pytest.fixture(params=[(h, o) for h in HIDDEN for o in OUTPUTS], ids=lambda p: f"{p[0]}-{p[1]}")
 def activations(request):
     return request.param
+
+
+@pytest.fixture(params=list(sr.algorithms.ALGORITHMS))
+def algorithm(request):
+    """Every swarm algorithm of the registry (a test over it covers an algorithm as soon as
+    it is added)."""
+    return request.param

@@ -205,23 +205,33 @@ def test_ring_topology_and_rebirth_still_converge():
     np.testing.assert_allclose(res.theta, np.append(w, b), atol=1e-4)
 
 
+MCCAFFREY_BOX = dict(init_range=(-10.0, 10.0), bounds=(-10.0, 10.0))
+
+
 @pytest.mark.parametrize(
     "options",
-    [dict(), dict(ring=True), dict(v_max=0.05), dict(death_prob=0.2), dict(ring=True, death_prob=0.1,
-     v_max=0.5, inertia=0.5, c1=2.0, c2=1.0, bounds=(-2.0, 3.0), init_velocity=0.3)],
-    ids=["global", "ring", "v_max", "rebirth", "everything"],
+    [MCCAFFREY_BOX, dict(MCCAFFREY_BOX, ring=True), dict(MCCAFFREY_BOX, v_max=0.05),
+     dict(MCCAFFREY_BOX, death_prob=0.2),
+     dict(ring=True, death_prob=0.1, v_max=0.5, inertia=0.5, c1=2.0, c2=1.0, bounds=(-2.0, 3.0),
+          init_range=(-2.0, 3.0), init_velocity=0.3),
+     dict(), dict(death_prob=0.2, v_max="init_width"), dict(init_range=1.5, bounds=(-1.0, 1.0)),
+     dict(init_range=(0.0, 1.0), init_velocity=(0.0, 1.0), inertia=0.9, c1=0.5, c2=0.3)],
+    ids=["global", "ring", "v_max", "rebirth", "everything", "fan_in-unbounded",
+         "fan_in-rebirth-v_max-init_width", "range-clipped", "pyswarms-start"],
 )
 def test_swarm_matches_numpy_reference_step_by_step(options):
     X, t = linear_problem(N=25, d=2, seed=4)
     layers = [2, 3, 1]
     net = sr.Network(layers, output="identity")
+    options = dict(options)
     ring = options.pop("ring", False)
+    init_range = options.pop("init_range", "fan_in")
     kw = dict(swarm_size=7, seed=13, **options)
     ref_theta, ref_history = naive.pso(
         lambda th: naive.regularized_error(layers, "tanh", "identity", th, X, t, 0.05),
-        net.n_params, n_iter=25, ring=ring, **kw)
+        naive.initial_box(layers, "tanh", "identity", init_range), n_iter=25, ring=ring, **kw)
     res = sr.train_pso(net, X, t, lam=0.05, max_iter=25, topology="ring" if ring else "global",
-                       **{"death_prob": 0.0, **kw})
+                       init_range=init_range, **{"death_prob": 0.0, **kw})
     np.testing.assert_allclose(res.history, ref_history, rtol=1e-12)
     np.testing.assert_allclose(res.theta, ref_theta, rtol=1e-12, atol=1e-12)
 

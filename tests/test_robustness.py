@@ -36,7 +36,8 @@ def test_a_run_that_never_saw_a_finite_error_raises_naming_lambda(train, iris):
 
 def test_non_finite_error_is_a_value_error_and_names_the_bounds_for_pso(iris):
     with pytest.raises(ValueError, match=r"bounds=\(-10, 10\)"):
-        sr.train_pso(sr.Network([4, 7, 3]), *iris, lam=1e308, swarm_size=3, max_iter=2, seed=0)
+        sr.train_pso(sr.Network([4, 7, 3]), *iris, lam=1e308, swarm_size=3, max_iter=2, seed=0,
+                     init_range=(-10.0, 10.0), bounds=(-10.0, 10.0))
 
 
 def test_pso_with_some_finite_errors_still_trains(iris):

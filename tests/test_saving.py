@@ -59,7 +59,8 @@ def test_feature_names_from_a_dataframe_survive_the_round_trip(tmp_path):
 
 def test_a_train_result_round_trips_with_every_field(tmp_path):
     net = sr.Network([4, 5, 3])
-    res = sr.train_pso(net, X, Y, lam=1e-3, swarm_size=6, max_iter=15, seed=4, v_max=2.0)
+    res = sr.train_pso(net, X, Y, lam=1e-3, swarm_size=6, max_iter=15, seed=4, v_max=2.0,
+                       bounds=(-10.0, 10.0))
     back = sr.load_model(res.save(tmp_path / "r.swarmreg"))
     assert isinstance(back, sr.TrainResult) and back.network == net
     for field in res.__dataclass_fields__:

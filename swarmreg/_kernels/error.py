@@ -164,7 +164,7 @@ def _affine(src, s0, d_in, theta, off, d_out, dst, t0, nb):
 # -- the error pass -----------------------------------------------------------------------
 
 @inline
-def _logits(theta, sizes, activate, xblk, buf, bits, nb):
+def logits(theta, sizes, activate, xblk, buf, bits, nb):
     """Forward one block up to the output pre-activations; return their first row in ``buf``."""
     maxw = (buf.shape[0] - 3) // 2
     n_layers = sizes.shape[0] - 1
@@ -205,7 +205,7 @@ def data_error(theta, xb, tb, n_samples, sizes, activate, accumulate, buf):
     n_out = sizes[sizes.shape[0] - 1]
     for blk in range(xb.shape[0]):
         nb = min(block, n_samples - blk * block)
-        z0 = _logits(theta, sizes, activate, xb[blk], buf, bits, nb)
+        z0 = logits(theta, sizes, activate, xb[blk], buf, bits, nb)
         accumulate(buf, bits, z0, n_out, tb[blk], nb)
     total = 0.0
     for s in range(block):
@@ -299,7 +299,7 @@ def forward(theta, xb, n_samples, sizes, activate, emit, buf, out):
     bits = buf.view(np.int64)
     for blk in range(xb.shape[0]):
         nb = min(block, n_samples - blk * block)
-        z0 = _logits(theta, sizes, activate, xb[blk], buf, bits, nb)
+        z0 = logits(theta, sizes, activate, xb[blk], buf, bits, nb)
         emit(buf, z0, n_out, nb, out, blk * block)
 
 

@@ -50,9 +50,9 @@ from .stops import HIT_TARGET, RAN_OUT, STALLED
 
 #: The fields ``iterate`` reads and writes in every algorithm's state: ``pos`` (P, n)
 #: positions, ``err`` (P,) their errors, ``best`` (n,) and ``best_err`` (1,) the record,
-#: ``counters`` (3,) int64 — iterations done, iterations without a new record, 1 when the
-#: next iteration's draws are made — and ``rng`` (6,) uint64, the PCG64 state
-#: (``pcg64.state_words``), advanced in place.
+#: ``counters`` (4,) int64 — iterations done, iterations without a new record, 1 when the
+#: next iteration's draws are made, evaluations made — and ``rng`` (6,) uint64, the PCG64
+#: state (``pcg64.state_words``), advanced in place.
 SHARED_FIELDS = ("pos", "err", "best", "best_err", "counters", "rng")
 
 
@@ -127,11 +127,12 @@ def run_tasks(queue, n_tasks, draw_next, slot_next, moving, slot, swarm, setting
         swarm.err[i] = error_of(swarm.pos[i], lam, data, penalty_mask, buf)
 
 
-def prepare(swarm, settings, the_steps, data, lam, penalty_mask, work, history, stop):
-    """Compile (or load) ``iterate`` for a run's argument types.  ``the_steps`` and ``data``
-    may be unlinked (``steps``, ``ErrorPass.unlinked``): only their types are used."""
-    iterate.compile(tuple(typeof(a) for a in (swarm, settings, the_steps, data, lam, penalty_mask,
-                                              work, history, stop, False, 0)))
+def prepare(loop, swarm, settings, the_steps, data, lam, penalty_mask, work, history, stop):
+    """Compile (or load) ``loop`` (``iterate``, or an algorithm's own of its signature) for a
+    run's argument types.  ``the_steps`` and ``data`` may be unlinked (``steps``,
+    ``ErrorPass.unlinked``): only their types are used."""
+    loop.compile(tuple(typeof(a) for a in (swarm, settings, the_steps, data, lam, penalty_mask,
+                                           work, history, stop, False, 0)))
 
 
 @inline
@@ -201,8 +202,8 @@ def iterate(swarm, settings, steps, data, lam, penalty_mask, work, history, stop
         k = counters[0] + 1  # the iteration that this region moves to, or draws for
         k_next = k + 1 if moving else k  # the iteration whose draws this region makes
         draw_next = k_next <= max_iter
-        n_tasks = (steps.tasks(swarm, settings, k % 2) if moving else n_particles) + (
-            1 if draw_next else 0)
+        n_moves = steps.tasks(swarm, settings, k % 2) if moving else n_particles
+        n_tasks = n_moves + (1 if draw_next else 0)
         queue[0] = 0
         # Caveat: Numba's parfor pass does not see the writes made through calls (all
         # of this loop's), and may move a read that directly follows the loop in the
@@ -212,6 +213,7 @@ def iterate(swarm, settings, steps, data, lam, penalty_mask, work, history, stop
             steps.take(queue, n_tasks, draw_next, k_next % 2, moving, k % 2, swarm, settings,
                        data, lam, penalty_mask, work[w])
         counters[2] = 1 if draw_next else 0
+        counters[3] += n_moves
 
         if not moving:
             steps.start(swarm, settings)
@@ -226,15 +228,25 @@ def iterate(swarm, settings, steps, data, lam, penalty_mask, work, history, stop
             continue
 
         steps.tell(swarm, settings, k % 2)
-        if _record(swarm, 0):
-            counters[1] = 0
-        else:
-            counters[1] += 1
-        counters[0] += 1
-        history[counters[0]] = swarm.best_err[0]
-        if swarm.best_err[0] <= stop.target:
-            return HIT_TARGET
-        if stop.patience > 0 and counters[1] >= stop.patience:
-            return STALLED
+        code = finish_iteration(counters, history, swarm.best_err, _record(swarm, 0), stop)
+        if code >= 0:
+            return code
         step += 1
     return RAN_OUT
+
+
+@inline
+def finish_iteration(counters, history, best_err, improved, stop):
+    """Count an iteration, record ``best_err`` in ``history`` and return the stop code it
+    meets (``HIT_TARGET``, ``STALLED``), or −1 to go on."""
+    if improved:
+        counters[1] = 0
+    else:
+        counters[1] += 1
+    counters[0] += 1
+    history[counters[0]] = best_err[0]
+    if best_err[0] <= stop.target:
+        return HIT_TARGET
+    if stop.patience > 0 and counters[1] >= stop.patience:
+        return STALLED
+    return -1

@@ -12,9 +12,12 @@ to add one).
 """
 
 from ._base import Algorithm
+from .cpso import CPSO
+from .cso import CSO
 from .pso import PSO
+from .slpso import SLPSO
 
 __all__ = ["Algorithm", "ALGORITHMS"]
 
 #: The swarm algorithms by name.
-ALGORITHMS = {a.name: a for a in (PSO,)}
+ALGORITHMS = {a.name: a for a in (PSO, CSO, SLPSO, CPSO)}

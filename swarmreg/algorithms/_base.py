@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from typing import Callable
 
+from .._kernels import swarm
+
 
 @dataclass(frozen=True)
 class Algorithm:
@@ -15,17 +17,21 @@ class Algorithm:
         Frozen dataclass of the algorithm's own options, validated on construction;
         ``train_pso`` passes it the keyword arguments that are not its own.  Its method
         ``start_description()`` says where the particles start (for messages).
-    init : callable(options, n_particles, network, rng) -> (State, Settings)
-        The starting state of particles of ``network.n_params`` entries, drawn from the
-        ``numpy.random.Generator`` ``rng`` (whose stream the kernels continue), and the
-        settings its kernels read.
+    init : callable(options, n_particles, objective, rng) -> (State, Settings)
+        The starting state of particles for ``objective`` (an ``error.Objective``: the
+        network, the data's blocks), drawn from the ``numpy.random.Generator`` ``rng``
+        (whose stream the kernels continue), and the settings its kernels read.
     kernels : callable(options) -> dict
         The ``take``, ``tasks``, ``start``, ``tell`` and ``draw`` kernels of
         ``_kernels.swarm``'s protocol, chosen for the options.
-    evaluations : callable(n_particles, iterations) -> int
-        Full passes over the data that a run of so many iterations made.
     state_bytes : callable(n_particles, n_params) -> int
         Memory the state takes at its peak (to refuse a swarm that does not fit).
+    swarm_size : callable(n_params) -> int
+        The number of particles ``train_pso`` uses when it is given none.
+    loop : parallel kernel, default ``_kernels.swarm.iterate``
+        The iteration loop the devices run (``iterate``'s signature and protocol).
+    evaluations : callable(state) -> float, optional
+        Full passes over the data made so far (default ``state.counters[3]``).
     """
 
     name: str
@@ -33,5 +39,7 @@ class Algorithm:
     options: type
     init: Callable
     kernels: Callable
-    evaluations: Callable
     state_bytes: Callable
+    swarm_size: Callable
+    loop: object = swarm.iterate
+    evaluations: Callable = None

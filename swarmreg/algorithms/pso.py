@@ -3,23 +3,28 @@
 Each iteration moves every particle i (docs/design.md §6; Kennedy & Eberhart 1995 with
 Clerc–Kennedy constriction, as McCaffrey's network trainer uses it)::
 
-    v ← inertia·v + c1·r1·(p_i − x) + c2·r2·(g_i − x),   |v| ≤ v_max componentwise
+    v ← inertia·v + c1·r1·(p_i − x) + c2·r2·(g_i − x),   |v_j| ≤ v_max_j
     x ← clip(x + v, lo, hi)
 
 with r1, r2 uniform in [0, 1) per coordinate, ``p_i`` the particle's best position and
 ``g_i`` its social attractor, given by the topology (``TOPOLOGIES``): the best position
 of the swarm (``"global"``), or the best of particles i − 1, i, i + 1 (``"ring"``,
-lowest index on ties; the personal bests as the iteration found them).  With probability
-``death_prob`` a particle dies: it keeps its new velocity but gets a fresh uniform
-position in the box, and its personal best is reset to it.  After every particle is
-evaluated, each personal best becomes the new position where that is strictly better.
+lowest index on ties; the personal bests as the iteration found them); v_max and the
+bounds (lo, hi) are ±inf when absent.  With probability ``death_prob`` a particle dies:
+it keeps its new velocity but gets a fresh position drawn as the starting ones were
+(``_start``), and its personal best is reset to it.  After every particle is evaluated,
+each personal best becomes the new position where that is strictly better.
 
-Draws, serially from the run's generator, per iteration and particle: its r1 row, its
-r2 row, then (if ``death_prob > 0``) its death draw and, if it dies, its new position.
+Draws, serially from the run's generator: the starting positions (row by row), the
+starting velocities; then per iteration and particle its r1 row, its r2 row, then (if
+``death_prob > 0``) its death draw and, if it dies, its new position.
+
+``MCCAFFREY`` holds McCaffrey's settings, swarmreg's defaults before its swarm learned to
+scale: positions start uniform in the box [−10, 10] that also bounds the search, no
+velocity clamp, 30 particles, 1000 iterations.
 """
 
-import math
-from collections.abc import Sequence
+import numbers
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -29,6 +34,7 @@ from .._kernels.jit import inline, llvm_inline, piece
 from .._kernels.pcg64 import next_double, state_words
 from .._kernels.swarm import run_tasks
 from .._validation import check_choice, check_real
+from . import _start
 from ._base import Algorithm
 
 
@@ -39,7 +45,7 @@ class State(NamedTuple):
     err: np.ndarray  # (P,) errors at the positions
     best: np.ndarray  # (n,) the best position found
     best_err: np.ndarray  # (1,) its error
-    counters: np.ndarray  # (3,) int64: see _kernels.swarm.SHARED_FIELDS
+    counters: np.ndarray  # (4,) int64: see _kernels.swarm.SHARED_FIELDS
     rng: np.ndarray  # (6,) uint64 PCG64 state
     vel: np.ndarray  # (P, n) velocities
     pbest: np.ndarray  # (P, n) personal bests
@@ -56,22 +62,12 @@ class Settings(NamedTuple):
     inertia: float
     c1: float
     c2: float
-    lo: float
+    lo: float  # the bounds (−inf, inf when unbounded)
     hi: float
-    v_max: float  # inf: no clamp
+    v_max: np.ndarray  # (n,) the velocity clamp of each coordinate (inf: none)
     death_prob: float
-
-
-def _check_bounds(bounds):
-    if not isinstance(bounds, Sequence) or isinstance(bounds, str) or len(bounds) != 2:
-        raise TypeError(f"bounds must be a pair (lo, hi), got {bounds!r}")
-    lo = check_real(bounds[0], "bounds[0]")
-    hi = check_real(bounds[1], "bounds[1]")
-    if not lo < hi:
-        raise ValueError(f"bounds must satisfy lo < hi, got ({lo}, {hi})")
-    if not np.isfinite(hi - lo):
-        raise ValueError(f"bounds: hi − lo must be a finite float64, got ({lo}, {hi})")
-    return lo, hi
+    init_lo: np.ndarray  # (n,) a reborn particle's coordinate j is init_lo_j + init_width_j·u
+    init_width: np.ndarray  # (n,)
 
 
 @dataclass(frozen=True)
@@ -83,17 +79,21 @@ class Options:
     inertia, c1, c2 : float ≥ 0, default 0.729, 1.49445, 1.49445
         Inertia weight and cognitive/social coefficients (Clerc–Kennedy constriction as
         used in McCaffrey's PSO network trainer).
-    bounds : (float, float), default (-10, 10)
-        Box for every coordinate of θ: initial positions are uniform in it and positions
-        are clipped to it.
-    init_velocity : float ≥ 0, default 0.1
-        Initial velocities are uniform in ``±init_velocity·(hi − lo)``.
-    v_max : float > 0 or None, default None
-        Clamp every velocity component to ``[−v_max, v_max]``; no clamp by default.
+    init_range : "fan_in", float > 0 or (float, float), default "fan_in"
+        Where each coordinate starts (``algorithms._start``): uniform in the Glorot range
+        of its layer, in ``[−r, r)``, or in ``[lo, hi)``.
+    bounds : (float, float) or None, default None
+        Positions are clipped to it; None: unbounded.
+    init_velocity : float ≥ 0 or (float, float), default 0.1
+        A fraction φ: initial velocities uniform in ``±φ·width`` of each coordinate's
+        initial range; or a pair (lo, hi): uniform in ``[lo, hi)``.
+    v_max : float > 0, "init_width" or None, default None
+        Clamp every velocity component to ``[−v_max, v_max]``, or to the width of its
+        coordinate's initial range; None: no clamp.
     death_prob : float in [0, 1], default 0.01
-        Per-iteration probability that a particle dies and is reborn: a new uniform
-        position, velocity kept, personal best reset to the new position.  0.01 is
-        McCaffrey's value; on Iris 4-7-3 it raised the mean test accuracy over ten
+        Per-iteration probability that a particle dies and is reborn: a new position drawn
+        as the starting ones, velocity kept, personal best reset to the new position.  0.01
+        is McCaffrey's value; on Iris 4-7-3 it raised the mean test accuracy over ten
         splits from 0.92 (no rebirth) to 0.96.
     topology : {"global", "ring"}, default "global"
         The social attractor (``TOPOLOGIES``).
@@ -102,29 +102,40 @@ class Options:
     inertia: float = 0.729
     c1: float = 1.49445
     c2: float = 1.49445
-    bounds: tuple = (-10.0, 10.0)
-    init_velocity: float = 0.1
-    v_max: float = None
+    init_range: object = "fan_in"
+    bounds: tuple = None
+    init_velocity: object = 0.1
+    v_max: object = None
     death_prob: float = 0.01
     topology: str = "global"
 
     def __post_init__(self):
+        if isinstance(self.init_velocity, numbers.Real) and not isinstance(self.init_velocity, bool):
+            init_velocity = check_real(self.init_velocity, "init_velocity", low=0.0)
+        else:
+            init_velocity = _start.check_pair(self.init_velocity, "init_velocity")
         checked = dict(
             inertia=check_real(self.inertia, "inertia", low=0.0),
             c1=check_real(self.c1, "c1", low=0.0),
             c2=check_real(self.c2, "c2", low=0.0),
-            bounds=_check_bounds(self.bounds),
-            init_velocity=check_real(self.init_velocity, "init_velocity", low=0.0),
-            v_max=None if self.v_max is None else check_real(
-                self.v_max, "v_max", low=0.0, low_open=True, allow_inf=True),
+            init_range=_start.check_init_range(self.init_range),
+            bounds=_start.check_bounds(self.bounds),
+            init_velocity=init_velocity, v_max=_start.check_v_max(self.v_max),
             death_prob=check_real(self.death_prob, "death_prob", low=0.0, high=1.0),
             topology=check_choice(self.topology, "topology", tuple(TOPOLOGIES)))
         for name, value in checked.items():
             object.__setattr__(self, name, value)
 
     def start_description(self):
-        """Where the particles start, for messages."""
-        return f"bounds=({self.bounds[0]:g}, {self.bounds[1]:g})"
+        """Where the particles start and may go, for messages."""
+        return _start.describe(self.init_range, self.bounds)
+
+
+#: McCaffrey's settings (module docstring), as ``train_pso`` keyword arguments:
+#: ``train_pso(network, X, y, **MCCAFFREY)``.
+MCCAFFREY = dict(algorithm="pso", swarm_size=30, max_iter=1000, inertia=0.729, c1=1.49445,
+                 c2=1.49445, init_range=(-10.0, 10.0), bounds=(-10.0, 10.0), init_velocity=0.1,
+                 v_max=None, death_prob=0.01, topology="global")
 
 
 @inline
@@ -140,13 +151,13 @@ def _move(i, g, swarm, settings, slot):
         attractor = best[j] if g < 0 else pbest[g, j]
         v = (inertia * vel[i, j] + c1 * rnd[i, 0, j] * (pbest[i, j] - x)
              + c2 * rnd[i, 1, j] * (attractor - x))
-        v = min(max(v, -v_max), v_max)
+        v = min(max(v, -v_max[j]), v_max[j])
         vel[i, j] = v
         pos[i, j] = min(max(x + v, lo), hi)
     if swarm.reborn[slot, i]:
-        width = hi - lo
+        init_lo, init_width = settings.init_lo, settings.init_width
         for j in range(pos.shape[1]):
-            pos[i, j] = lo + width * rnd[i, 2, j]
+            pos[i, j] = min(max(init_lo[j] + init_width[j] * rnd[i, 2, j], lo), hi)
     return i
 
 
@@ -242,19 +253,26 @@ def tell(swarm, settings, slot):
                 pbest[i, j] = pos[i, j]
 
 
-def init(options, n_particles, network, rng):
-    """Positions uniform in the box, velocities uniform in ``±init_velocity·(hi − lo)``."""
-    lo, hi = options.bounds
+def init(options, n_particles, objective, rng):
+    """Positions drawn in the initial range (``_start.draw_positions``), then velocities:
+    uniform in ``±init_velocity·width`` of each coordinate's range, or in the pair given."""
+    network = objective.network
     P, n = n_particles, network.n_params
-    pos = lo + (hi - lo) * rng.random((P, n))
-    vel = (2.0 * rng.random((P, n)) - 1.0) * (options.init_velocity * (hi - lo))
+    init_lo, init_width = _start.initial_box(options.init_range, network)
+    pos = _start.draw_positions(init_lo, init_width, options.bounds, P, rng)
+    if isinstance(options.init_velocity, float):
+        vel = (2.0 * rng.random((P, n)) - 1.0) * (options.init_velocity * init_width)
+    else:
+        lo, hi = options.init_velocity
+        vel = lo + (hi - lo) * rng.random((P, n))
     state = State(pos=pos, err=np.empty(P), best=np.empty(n), best_err=np.empty(1),
-                  counters=np.zeros(3, dtype=np.int64), rng=state_words(rng), vel=vel,
+                  counters=np.zeros(4, dtype=np.int64), rng=state_words(rng), vel=vel,
                   pbest=np.empty((P, n)), pbest_err=np.empty(P), rnd=np.empty((2, P, 3, n)),
                   reborn=np.zeros((2, P), dtype=np.bool_))
-    v_max = math.inf if options.v_max is None else options.v_max
-    settings = Settings(options.inertia, options.c1, options.c2, lo, hi, v_max,
-                        options.death_prob)
+    lo, hi = _start.kernel_bounds(options.bounds)
+    settings = Settings(options.inertia, options.c1, options.c2, lo, hi,
+                        _start.v_max_array(options.v_max, init_width), options.death_prob,
+                        init_lo, init_width)
     return state, settings
 
 
@@ -265,7 +283,8 @@ def kernels(options):
 
 PSO = Algorithm(
     "pso", "global-best or ring PSO (McCaffrey; Clerc–Kennedy constriction)", Options, init,
-    kernels, evaluations=lambda P, iterations: P * (iterations + 1),
+    kernels,
     # pos, vel, pbest and two iterations' draws (3 rows each): 9 (P, n) float64 arrays, and
     # 2 more at the peak, the temporaries of drawing the starting positions.
-    state_bytes=lambda P, n: 8 * 11 * P * n)
+    state_bytes=lambda P, n: 8 * 11 * P * n,
+    swarm_size=lambda n_params: 30)

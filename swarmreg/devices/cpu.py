@@ -19,6 +19,7 @@ class Runner:
 
     def __init__(self, algorithm, options, state, settings, objective, history, stop, dtype):
         self._state = state
+        self._loop = algorithm.loop
         self.counters = state.counters
         self._history = history
         self._settings = settings
@@ -32,8 +33,9 @@ class Runner:
         activation, *rest = objective.error_pass_jobs()
         jobs = rest + [(kernels[name], sig.args) for name, sig in signatures.items()]
         with compile_alongside(jobs):
-            swarm.prepare(state, settings, swarm.steps(kernels, state, settings, typed, self._mask,
-                                                       self._work, linked=False),
+            swarm.prepare(algorithm.loop, state, settings,
+                          swarm.steps(kernels, state, settings, typed, self._mask, self._work,
+                                      linked=False),
                           typed, self._lam, self._mask, self._work, history.array, stop)
             pointer(*activation)
         self._steps = swarm.steps(kernels, state, settings, typed, self._mask, self._work)
@@ -45,8 +47,8 @@ class Runner:
         # The kernel draws no random numbers beyond the history's last entry; those it did
         # not draw at the end of one call it draws at the start of the next: the same draws.
         hist = self._history.reserve(int(self.counters[0]) + steps + 1)
-        return swarm.iterate(self._state, self._settings, self._steps, self._data, self._lam,
-                             self._mask, self._work, hist, self._stop, initialize, steps)
+        return self._loop(self._state, self._settings, self._steps, self._data, self._lam,
+                          self._mask, self._work, hist, self._stop, initialize, steps)
 
     def best(self):
         """``(E, θ)`` of the best position found (a copy)."""
