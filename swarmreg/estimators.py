@@ -58,6 +58,7 @@ from ._sklearn_compat import (
     validate_data,
 )
 from ._docs import fill
+from .algorithms import ALGORITHMS
 from .backprop import OPTIMIZERS, RULES, train_backprop
 from .datasets import Standardizer
 from .lbfgs import train_lbfgs
@@ -318,43 +319,72 @@ class _Regressor(RegressorMixin):
             raise ValueError(f"1-D targets for {self.network_!r}")
 
 
+#: The algorithms' own options the swarm estimators take, each None by default: the
+#: chosen algorithm's own default (``swarmreg.algorithms.<name>.Options``).  ``init_range``
+#: and ``bounds``, which every algorithm takes, are parameters of their own.
+ALGORITHM_OPTIONS = ("inertia", "c1", "c2", "init_velocity", "v_max", "death_prob", "topology",
+                     "phi", "base_size", "learning_exponent", "social_influence")
+
+
 class _PSO(_NetworkEstimator):
     """Parameters: see ``PSOClassifier``."""
 
     def __init__(self, hidden_layer_sizes=(7,), activation="tanh", *, lam=0.0, loss="mse",
-                 include_biases=False, standardize=False, swarm_size=30, max_iter=1000,
-                 inertia=0.729, c1=1.49445, c2=1.49445, bounds=(-10.0, 10.0), init_velocity=0.1,
-                 v_max=None, death_prob=0.01, topology="global", target_error=None,
-                 patience=None, random_state=None, progress=False):
+                 include_biases=False, standardize=False, algorithm="cso", swarm_size=None,
+                 max_iter=1000, init_range="fan_in", bounds=None, inertia=None, c1=None, c2=None,
+                 init_velocity=None, v_max=None, death_prob=None, topology=None, phi=None,
+                 base_size=None, learning_exponent=None, social_influence=None,
+                 target_error=None, patience=None,
+                 random_state=None, progress=False, device="cpu", dtype="float64"):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.lam = lam
         self.loss = loss
         self.include_biases = include_biases
         self.standardize = standardize
+        self.algorithm = algorithm
         self.swarm_size = swarm_size
         self.max_iter = max_iter
+        self.init_range = init_range
+        self.bounds = bounds
         self.inertia = inertia
         self.c1 = c1
         self.c2 = c2
-        self.bounds = bounds
         self.init_velocity = init_velocity
         self.v_max = v_max
         self.death_prob = death_prob
         self.topology = topology
+        self.phi = phi
+        self.base_size = base_size
+        self.learning_exponent = learning_exponent
+        self.social_influence = social_influence
         self.target_error = target_error
         self.patience = patience
         self.random_state = random_state
         self.progress = progress
+        self.device = device
+        self.dtype = dtype
+
+    def _algorithm_options(self):
+        """The options given (not None) that the algorithm takes; TypeError for one it does not."""
+        takes = ALGORITHMS[self.algorithm].options.__dataclass_fields__ \
+            if self.algorithm in ALGORITHMS else {}
+        options = {name: getattr(self, name) for name in ALGORITHM_OPTIONS
+                   if getattr(self, name) is not None}
+        foreign = [name for name in options if takes and name not in takes]
+        if foreign:
+            raise TypeError(f"{', '.join(foreign)} {'is not an option' if len(foreign) == 1 else 'are not options'} "
+                            f"of algorithm={self.algorithm!r} (it takes {', '.join(takes)})")
+        return options
 
     def _train(self, network, X, y, seed):
         return train_pso(network, X, y, lam=self.lam, loss=self.loss,
-                         include_biases=self.include_biases, swarm_size=self.swarm_size,
-                         max_iter=self.max_iter, inertia=self.inertia, c1=self.c1, c2=self.c2,
-                         bounds=self.bounds, init_velocity=self.init_velocity, v_max=self.v_max,
-                         death_prob=self.death_prob, topology=self.topology,
+                         include_biases=self.include_biases, algorithm=self.algorithm,
+                         swarm_size=self.swarm_size, max_iter=self.max_iter,
+                         init_range=self.init_range, bounds=self.bounds,
                          target_error=self.target_error, patience=self.patience, seed=seed,
-                         progress=self.progress)
+                         progress=self.progress, device=self.device, dtype=self.dtype,
+                         **self._algorithm_options())
 
 
 class _Backprop(_NetworkEstimator):
@@ -443,14 +473,32 @@ _COMMON_DOC = """
         threads; None draws a seed, recorded in ``result_.seed``."""
 
 _PSO_DOC = """
-    swarm_size, max_iter, inertia, c1, c2, bounds, init_velocity, v_max, death_prob, topology
-        As for ``swarmreg.train_pso`` (defaults 30 particles, 1000 iterations, Clerc–Kennedy
-        constriction, positions in [−10, 10]).
+    algorithm : {<ALGORITHMS>}, default "cso"
+        The swarm algorithm (``swarmreg.train_pso``).  The default, the Competitive Swarm
+        Optimizer with 100 particles and 1000 iterations, had the best test accuracy for
+        its time on the quality benchmark (docs/design.md §6; README "How well the swarm
+        trains"): a user who tunes nothing gets a good model on networks of a thousand
+        parameters.
+    swarm_size : int, optional
+        Particles; by default the algorithm's.
+    max_iter : int, default 1000
+        Iterations.
+    init_range : "fan_in", float or (float, float), default "fan_in"
+        Where each coordinate of θ starts: its layer's Glorot range, ±r or [lo, hi).
+    bounds : (float, float) or None, default None
+        Positions are clipped to it; None: unbounded.
+    inertia, c1, c2, init_velocity, v_max, death_prob, topology, phi, base_size, learning_exponent, social_influence : optional
+        The algorithm's own options (``swarmreg.algorithms.<name>.Options``; None: its
+        default); one the algorithm does not take is refused when fitting.
+        ``swarmreg.algorithms.pso.MCCAFFREY`` holds McCaffrey's settings (with
+        ``algorithm="pso"``).
     target_error, patience : optional
         Stop early at ``E ≤ target_error`` or after ``patience`` iterations without improvement;
         reaching ``max_iter`` without a requested target warns (``ConvergenceWarning``).
     progress : bool, default False
-        A tqdm progress bar."""
+        A tqdm progress bar.
+    device, dtype : str, default "cpu", "float64"
+        Where the swarm runs and in which float type (``swarmreg.devices``)."""
 
 _BACKPROP_DOC = """
     rule : {<RULES>}, default "objective"
@@ -497,7 +545,8 @@ def _estimator(name, bases, trainer, task, lam_doc, extra_doc, summary):
            + extra_doc
            + f"\n\n    Attributes\n    ----------\n    See ``swarmreg.estimators``; the trainer's "
              f"full result is ``result_`` (``swarmreg.{trainer}``).\n")
-    doc = fill(doc, HIDDEN=HIDDEN_ACTIVATIONS, LOSSES=LOSSES, RULES=RULES, OPTIMIZERS=OPTIMIZERS)
+    doc = fill(doc, HIDDEN=HIDDEN_ACTIVATIONS, LOSSES=LOSSES, RULES=RULES, OPTIMIZERS=OPTIMIZERS,
+               ALGORITHMS=ALGORITHMS)
     return type(name, bases, {"__doc__": doc, "__module__": __name__})
 
 

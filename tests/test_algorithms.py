@@ -55,13 +55,16 @@ def test_cso_matches_numpy_reference_step_by_step(options, swarm_size):
 
 
 @pytest.mark.parametrize("options", [
-    dict(), dict(base_size=4), dict(base_size=3, alpha=1.0, beta=0.2, bounds=(-0.6, 0.6))],
+    dict(), dict(base_size=4),
+    dict(base_size=3, learning_exponent=1.0, social_influence=0.2, bounds=(-0.6, 0.6))],
     ids=["default", "small-base", "bounded"])
 def test_slpso_matches_numpy_reference_step_by_step(options):
     net, X, y = problem()  # 26 parameters: base_size 4 makes ln⌈n/M⌉ > 0, a real P_L(r)
+    paper = {"learning_exponent": "alpha", "social_influence": "beta"}
     ref = naive.slpso(reference_error(net, X, y, 0.01),
                       naive.initial_box(LAYERS, "tanh", "softmax", "fan_in"),
-                      swarm_size=11, n_iter=30, seed=7, **options)
+                      swarm_size=11, n_iter=30, seed=7,
+                      **{paper.get(k, k): v for k, v in options.items()})
     res = sr.train_pso(net, X, y, lam=0.01, algorithm="slpso", swarm_size=11, max_iter=30,
                        seed=7, **options)
     compare(res, *ref)

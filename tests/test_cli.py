@@ -190,7 +190,9 @@ def test_every_option_of_every_command_has_help_showing_its_default(capsys):
     # The defaults a trainer option shows are the estimator's own.
     train = parser.subparsers["train"]
     helps = {a.option_strings[0]: a.help for a in _option_actions(train) if a.option_strings}
-    assert helps["--swarm-size"].endswith("(default: 30)")
+    assert helps["--swarm-size"].endswith("(default: the algorithm's: 30 for pso, 100 for cso, "
+                                          "30 for cpso, 100 + parameters/10 for slpso)")
+    assert helps["--algorithm"].endswith("(default: cso)")
     assert helps["--epochs"].endswith("(default: 200)")
     assert helps["--lr"].endswith("(default: 0.01)")
     assert helps["--max-iter"].endswith("(default: 1000 for pso, 15000 for lbfgs)")
@@ -436,6 +438,7 @@ def test_every_choices_list_of_the_parser_is_a_table_of_the_project():
 
     tables = {
         ("train", "trainer"): train.TRAINERS,
+        ("train", "algorithm"): sr.algorithms.ALGORITHMS,
         ("train", "task"): train.TASK_OUTPUTS,
         ("train", "output"): train.TASK_OUTPUTS.values(),
         ("train", "hidden"): HIDDEN_ACTIVATIONS,

@@ -141,8 +141,8 @@ bad_counts = st.one_of(st.integers(max_value=1), st.floats(2.0, 10.0), st.just("
 @BATTERY
 @given(st.sampled_from(["swarm_size", "max_iter", "patience", "seed"]), bad_counts)
 def test_bad_counts_and_seeds_get_a_clear_error_naming_them(name, value):
-    if name == "max_iter" and value == 1 or name in ("patience", "seed") and value is None:
-        return  # valid: one iteration is allowed; None means "none"/"draw one"
+    if name == "max_iter" and value == 1 or name in ("patience", "seed", "swarm_size") and value is None:
+        return  # valid: one iteration is allowed; None means "none"/"draw one"/the algorithm's
     if name == "seed" and isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return  # any non-negative integer seeds numpy's generator
     with pytest.raises((TypeError, ValueError)) as info:

@@ -6,6 +6,7 @@ Each property concerns a fresh process (what happens at import, at the first cac
 load, at the first compilation), so each test runs its own Python.
 """
 
+import dataclasses
 import json
 import os
 import pathlib
@@ -220,7 +221,11 @@ def test_progress_bar_opens_after_the_kernels_are_loaded(trainer, monkeypatch):
 
     logged.compile = compile_logged
 
-    monkeypatch.setattr(module, name, logged)
+    if trainer == "pso":  # the device runs the algorithm's loop
+        pso = sr.algorithms.ALGORITHMS["pso"]
+        monkeypatch.setitem(sr.algorithms.ALGORITHMS, "pso", dataclasses.replace(pso, loop=logged))
+    else:
+        monkeypatch.setattr(module, name, logged)
     X, _, y, _ = sr.datasets.iris(test_size=0.2, seed=0)
     net = sr.Network([4, 3, 3])
     if trainer == "pso":

@@ -66,16 +66,16 @@ class Settings(NamedTuple):
 
 @dataclass(frozen=True)
 class Options:
-    """SL-PSO's options (the paper's names), validated on construction.
+    """SL-PSO's options, validated on construction.
 
     Parameters
     ----------
     base_size : int ≥ 1, default 100
         M: the swarm has ``M + ⌊n/10⌋`` particles unless ``swarm_size`` says otherwise; ε
         and P_L scale with n/M.
-    alpha : float ≥ 0, default 0.5
-        α, the exponent of the learning probability's ``ln⌈n/M⌉``.
-    beta : float ≥ 0, default 0.01
+    learning_exponent : float ≥ 0, default 0.5
+        α, the factor of ``ln⌈n/M⌉`` in the learning probability's exponent.
+    social_influence : float ≥ 0, default 0.01
         β of the social influence ε = β·n/M.
     init_range : "fan_in", float > 0 or (float, float), default "fan_in"
         Where each coordinate starts (``algorithms._start``).
@@ -84,15 +84,17 @@ class Options:
     """
 
     base_size: int = 100
-    alpha: float = 0.5
-    beta: float = 0.01
+    learning_exponent: float = 0.5
+    social_influence: float = 0.01
     init_range: object = "fan_in"
     bounds: tuple = None
 
     def __post_init__(self):
         checked = dict(base_size=check_int(self.base_size, "base_size", low=1),
-                       alpha=check_real(self.alpha, "alpha", low=0.0),
-                       beta=check_real(self.beta, "beta", low=0.0),
+                       learning_exponent=check_real(self.learning_exponent,
+                                                    "learning_exponent", low=0.0),
+                       social_influence=check_real(self.social_influence, "social_influence",
+                                                   low=0.0),
                        init_range=_start.check_init_range(self.init_range),
                        bounds=_start.check_bounds(self.bounds))
         for name, value in checked.items():
@@ -218,8 +220,9 @@ def init(options, n_particles, objective, rng):
                   movers=np.zeros(P, dtype=np.int64), frozen=np.empty((P, n)),
                   learns=np.zeros((2, P), dtype=np.bool_), rnd=np.empty((2, P, 4, n)))
     lo, hi = _start.kernel_bounds(options.bounds)
-    settings = Settings(options.beta * n / options.base_size,
-                        learning_probabilities(P, n, options.base_size, options.alpha), lo, hi)
+    settings = Settings(options.social_influence * n / options.base_size,
+                        learning_probabilities(P, n, options.base_size, options.learning_exponent),
+                        lo, hi)
     return state, settings
 
 

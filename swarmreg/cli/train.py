@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 
 from .. import datasets, estimators
+from ..algorithms import ALGORITHMS
 from ..backprop import RULES
 from ..network import HIDDEN_ACTIVATIONS
 from ..saving import save_model
@@ -26,6 +27,7 @@ TASK_OUTPUTS = {"classification": "softmax", "regression": "identity"}
 
 #: Options that belong to some trainers only: (flag, attribute, trainers, estimator parameter).
 _TRAINER_OPTIONS = (
+    ("--algorithm", "algorithm", ("pso",), "algorithm"),
     ("--swarm-size", "swarm_size", ("pso",), "swarm_size"),
     ("--max-iter", "max_iter", ("pso", "lbfgs"), "max_iter"),
     ("--rule", "rule", ("backprop",), "rule"),
@@ -90,8 +92,12 @@ def add_parser(subparsers):
     train.add_argument("--save", default=None, metavar="PATH",
                        help="save the fitted model there, e.g. model.swarmreg (default: not saved)")
     pso = train.add_argument_group("pso only")
+    pso.add_argument("--algorithm", default=None, choices=list(ALGORITHMS),
+                     help=f"the swarm algorithm {default('pso', 'algorithm')}")
     pso.add_argument("--swarm-size", type=int, default=None, metavar="N",
-                     help=f"particles {default('pso', 'swarm_size')}")
+                     help="particles (default: the algorithm's: "
+                          + ", ".join(f"{a.swarm_size(1000)} for {name}" for name, a in ALGORITHMS.items()
+                                      if name != "slpso") + ", 100 + parameters/10 for slpso)")
     iters = train.add_argument_group("pso and lbfgs only")
     iters.add_argument("--max-iter", type=int, default=None, metavar="N",
                        help=f"iterations (default: {_estimator_default('pso', 'max_iter')} for pso, "
@@ -191,7 +197,7 @@ def run(args):
         print(f"swarmreg train: warning: {' '.join(str(w.message).split())}", file=sys.stderr)
     res, net = est.result_, est.network_
     if args.trainer == "pso":
-        how = f"pso, swarm {est.swarm_size}"
+        how = f"{res.settings['algorithm']}, swarm {res.settings['swarm_size']}"
     elif args.trainer == "backprop":
         how = (f"back-prop, rule {est.rule}, lr {est.learning_rate_init:g}, "
                f"batch {est.batch_size or 'full'}")

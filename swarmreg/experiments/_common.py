@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 import swarmreg as sr
+from swarmreg.algorithms.pso import MCCAFFREY
 
 from .._io import atomic_write
 
@@ -57,10 +58,14 @@ def _sklearn_data(name):
 
 def train(scheme, net, X, y, lam, seed, *, lr=0.01, batch_size=1, epochs=200, include_biases=False,
           swarm_size=30, max_iter=1000, **extra):
-    """Train with ``scheme`` (a back-prop rule, ``"pso"`` or ``"lbfgs"``) at nominal ``lam``."""
+    """Train with ``scheme`` (a back-prop rule, ``"pso"`` or ``"lbfgs"``) at nominal ``lam``.
+
+    ``"pso"`` runs with McCaffrey's settings (``algorithms.pso.MCCAFFREY``), the settings the
+    experiments were designed and published with, unless ``extra`` says otherwise."""
     if scheme == "pso":
-        return sr.train_pso(net, X, y, lam=lam, include_biases=include_biases, swarm_size=swarm_size,
-                            max_iter=max_iter, seed=seed, **extra)
+        options = {**MCCAFFREY, "swarm_size": swarm_size, "max_iter": max_iter, **extra}
+        return sr.train_pso(net, X, y, lam=lam, include_biases=include_biases, seed=seed,
+                            **options)
     if scheme == "lbfgs":
         return sr.train_lbfgs(net, X, y, lam=lam, include_biases=include_biases, seed=seed, **extra)
     return sr.train_backprop(net, X, y, lam=lam, rule=scheme, lr=lr, batch_size=batch_size,
