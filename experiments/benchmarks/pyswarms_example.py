@@ -192,7 +192,7 @@ def label(impl):
         return "PySwarms GlobalBestPSO, the notebook's settings"
     algorithm, _, kind = impl.partition(":")
     if kind == "defaults":
-        return f"swarmreg `{algorithm}`, its defaults, same budget"
+        return f"swarmreg `{algorithm}`, its defaults, 100 particles, the same iterations"
     skipped = skipped_options()
     return ("swarmreg `pso`, the notebook's settings" if not skipped
             else f"swarmreg `pso`, the notebook's settings without {skipped}")

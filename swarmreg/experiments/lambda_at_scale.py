@@ -83,8 +83,11 @@ def run_cell(config, seed):
     if "algorithm" in config:
         est = sr.PSOClassifier((HIDDEN,), lam=config["lam"], random_state=seed,
                                **config["swarm"])
-        if config["algorithm"] != "pso":
+        if "algorithm" in est.get_params():
             est.set_params(algorithm=config["algorithm"])
+        elif config["algorithm"] != "pso":
+            raise ValueError(f"this PSOClassifier has no algorithm parameter: cannot run "
+                             f"{config['algorithm']!r}")
         res = est.fit(X_tr, y_tr).result_
         lam_nominal = config["lam"]
     else:
