@@ -31,7 +31,8 @@ def bench_module(name):
 
 def test_quality_quick_run_writes_its_report_and_resumes_from_its_cells(tmp_path):
     command = [sys.executable, str(BENCH / "quality.py"), "--quick", "--only", "iris", "--splits",
-               "1", "--trainers", "defaults", "sgd", "lbfgs", "--out", str(tmp_path),
+               "1", "--algorithms", "pso", "cso", "--trainers", "defaults", "sgd", "lbfgs",
+               "--out", str(tmp_path),
                "--no-progress"]
     proc = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]

@@ -192,35 +192,6 @@ class Unavailable(Exception):
     """A trainer this swarmreg cannot build (an option or algorithm it does not have)."""
 
 
-class TrainPSO:
-    """``train_pso`` as a minimal classifier, for a swarm trainer whose settings
-    ``PSOClassifier`` cannot take yet (no ``algorithm`` or ``init_range`` parameter): the
-    same trainer with the same settings, its other options at ``train_pso``'s defaults.
-    Labels must be 0..K−1 with every class in the training part (stratified splits)."""
-
-    def __init__(self, hidden_layer_sizes=(7,), lam=0.0, random_state=None, **options):
-        self._params = dict(hidden_layer_sizes=hidden_layer_sizes, lam=lam,
-                            random_state=random_state, **options)
-
-    def get_params(self):
-        return dict(self._params)
-
-    def set_params(self, **params):
-        self._params.update(params)
-        return self
-
-    def fit(self, X, y):
-        p = dict(self._params)
-        hidden, lam, seed = p.pop("hidden_layer_sizes"), p.pop("lam"), p.pop("random_state")
-        net = sr.Network([X.shape[1], *hidden, int(np.max(y)) + 1])
-        self.result_ = sr.train_pso(net, X, y, lam=lam, seed=seed, **p)
-        self.network_, self.theta_ = net, self.result_.theta
-        return self
-
-    def predict(self, X):
-        return self.network_.predict(self.theta_, X)
-
-
 def _settable(estimator, params):
     """Set ``params`` on ``estimator``; Unavailable naming those it does not take."""
     known = estimator.get_params()
@@ -228,11 +199,6 @@ def _settable(estimator, params):
     if missing:
         raise Unavailable(f"{type(estimator).__name__} takes no {', '.join(missing)}")
     return estimator.set_params(**params)
-
-
-#: Swarm trainers built as ``TrainPSO`` because ``PSOClassifier`` cannot take their
-#: settings yet: trainer -> why (the report says so).
-FALLBACKS = {}
 
 
 def build_estimator(trainer, hidden, seed, tuned=MODES["full"]["tuned"]):
@@ -264,12 +230,8 @@ def build_estimator(trainer, hidden, seed, tuned=MODES["full"]["tuned"]):
         raise Unavailable(f"swarm algorithm {algorithm!r} is not in this swarmreg's ALGORITHMS")
     est = sr.PSOClassifier(lam=LAM, **common)
     if algorithm == "pso" and "algorithm" not in est.get_params():
-        del extra["algorithm"]  # the estimator's only algorithm
-    try:
-        return _settable(est, extra)
-    except Unavailable as exc:
-        FALLBACKS[trainer] = f"{exc}: run through train_pso with the same settings"
-        return TrainPSO(lam=LAM, **common, **extra)
+        del extra["algorithm"]  # an older swarmreg: the estimator's only algorithm
+    return _settable(est, extra)
 
 
 def trainer_names(algorithms, kinds, tuned=True):
@@ -322,8 +284,6 @@ def estimator_from(config):
     name = config["estimator"]
     if name == "MLPClassifier":
         from sklearn.neural_network import MLPClassifier as cls
-    elif name == "TrainPSO":
-        cls = TrainPSO
     else:
         cls = getattr(sr, name)
     return cls(**{k: _tuples(v) for k, v in config["params"].items()})
@@ -332,31 +292,32 @@ def estimator_from(config):
 # --------------------------------------------------------------------------- cells
 
 
-def algorithm_defaults(est):
-    """The default options of a swarm estimator's algorithm, as text (None for the other
-    trainers): part of a cell's key, so that new defaults of ``train_pso`` run it again
-    even where the estimator's own parameters did not change."""
-    params = est.get_params()
-    if not isinstance(est, (sr.PSOClassifier, TrainPSO)):
+def algorithm_defaults(est, widths):
+    """The default options and swarm size of a swarm estimator's algorithm for a network,
+    as text (None for the other trainers): part of a cell's key, so that new defaults of
+    ``train_pso`` run it again even where the estimator's own parameters did not change."""
+    if not isinstance(est, sr.PSOClassifier):
         return None
-    return repr(ALGORITHMS[params.get("algorithm", "pso")].options())
+    algorithm = ALGORITHMS[est.get_params().get("algorithm", "pso")]
+    size = getattr(algorithm, "swarm_size", None)
+    return f"{algorithm.options()!r}; swarm size {size(n_params(widths)) if size else 30}"
 
 
 def fit_config(data, trainer, seed, tuned):
     """A fit cell's configuration: everything that decides its result."""
     est = build_estimator(trainer, layers(data)[1], seed, tuned)
     return dict(section="fit", data=data, trainer=trainer, estimator=type(est).__name__,
-                params=_jsonable(est.get_params()), defaults=algorithm_defaults(est), lam=LAM,
+                params=_jsonable(est.get_params()),
+                defaults=algorithm_defaults(est, layers(data)), lam=LAM,
                 version=sr.__version__)
 
 
 def grid_config(trainer, seed, lams, cv):
     est = build_estimator(trainer, 5, seed)
-    if isinstance(est, TrainPSO):
-        raise Unavailable(f"GridSearchCV needs an estimator; {FALLBACKS[trainer]}")
     return dict(section="gridsearch", data="wine", trainer=trainer,
                 estimator=type(est).__name__, params=_jsonable(est.get_params()),
-                defaults=algorithm_defaults(est), lams=[float(v) for v in lams], cv=cv,
+                defaults=algorithm_defaults(est, [13, 5, 3]), lams=[float(v) for v in lams],
+                cv=cv,
                 version=sr.__version__)
 
 
@@ -497,7 +458,7 @@ def grid(mode, data, algorithms, kinds, splits, tuned=True):
                         cells.append(Cell(NAME, grid_config(t, seed, m["grid_lams"],
                                                             m["grid_cv"]), seed))
                     except Unavailable as exc:
-                        unavailable[f"GridSearchCV with {t}"] = str(exc)
+                        unavailable[t] = str(exc)
     if "pyswarms" in data:
         impls = ["pyswarms", *(["pso"] if "pso" in algorithms else []),
                  *(f"{a}:defaults" for a in algorithms)]
@@ -826,8 +787,6 @@ def run_quality(mode="full", only=None, algorithms=None, kinds=None, splits=None
         cells = [c for c in cells if c.config.get("implementation") != "pyswarms"]
     for t, why in unavailable.items():
         notes.append(f"{t}: not run ({why}).")
-    for t, why in FALLBACKS.items():
-        notes.append(f"{trainer_label(t, m['tuned'])}: {why}.")
     skipped = pyswarms_example.skipped_options()
     if "pyswarms" in data and skipped:
         notes.append("PySwarms' example: this swarmreg's train_pso does not take "
