@@ -21,8 +21,8 @@ jaxpso     swarmreg against a PSO jitted end to end in JAX (lax.scan + vmap, flo
            Iris 4-7-3, 20 and 100 particles, quiet and beside another train_pso
 quality    how well each trainer trains (test accuracy, E, work, time) on iris, wine,
            breast cancer, digits and teacher networks: every swarm algorithm against
-           back-prop, L-BFGS and scikit-learn (``quality.py``; resumable, about an hour
-           in full, a minute with --quick)
+           back-prop, L-BFGS and scikit-learn (``quality.py``; resumable, about 2¾
+           hours in full, a minute or two with --quick)
 pyswarms_  PySwarms' own neural-network example run by swarmreg and by PySwarms over
 example    seeds (``pyswarms_example.py``)
 ========== ===========================================================================
