@@ -23,6 +23,7 @@ from .lambdas import (
     lambda_equivalence,
 )
 from ._loop import NonFiniteObjectiveError
+from .checkpoints import CheckpointError, TrainingInterrupted, read_checkpoint, resume
 from ._modelfile import ModelFileError
 from .lbfgs import train_lbfgs
 from .network import Network
@@ -70,6 +71,10 @@ __all__ = [
     "SklearnLossMismatchWarning",
     "NonFiniteObjectiveError",
     "TrainResult",
+    "TrainingInterrupted",
+    "resume",
+    "read_checkpoint",
+    "CheckpointError",
     "save_model",
     "load_model",
     "ModelFileError",

@@ -55,6 +55,9 @@ class ArchiveFormat:
         What the messages call a file's content: "not a swarmreg {noun} file".
     error : type
         The exception raised for a file that cannot be read as this format.
+    compression : int, default ``zipfile.ZIP_DEFLATED``
+        How the members are written (a reader takes either): ``zipfile.ZIP_STORED`` for
+        arrays of floats that deflate hardly shrinks and much slows.
     """
 
     name: str
@@ -62,6 +65,7 @@ class ArchiveFormat:
     member: str
     noun: str
     error: type
+    compression: int = zipfile.ZIP_DEFLATED
 
     @contextlib.contextmanager
     def rebuilding(self, path):
@@ -92,7 +96,7 @@ def _npy_bytes(array):
     return buf.getvalue()
 
 
-def write_archive(path, fmt, meta, arrays):
+def write_archive(path, fmt, meta, arrays, previous=None):
     """Write ``meta`` and ``arrays`` to ``path`` as an archive of format ``fmt``.
 
     Parameters
@@ -105,6 +109,9 @@ def write_archive(path, fmt, meta, arrays):
         ``format_version`` and ``swarmreg_version``; none of ``RESERVED_KEYS``.
     arrays : dict of str -> array_like
         Stored in this order as ``NAME.npy``; numbers, bools or fixed-width strings.
+    previous : str or path-like, optional
+        Where the file at ``path``, if any, is kept when the new one replaces it
+        (``_io.atomic_write``).
 
     Returns
     -------
@@ -123,12 +130,12 @@ def write_archive(path, fmt, meta, arrays):
             **meta, "arrays": {name: digest(data) for name, data in members.items()}}
     full["digest"] = metadata_digest(full)
     buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    with zipfile.ZipFile(buf, "w", compression=fmt.compression) as archive:
         archive.writestr(fmt.member, json.dumps(full, indent=1, allow_nan=True))
         for name, data in members.items():
             archive.writestr(name, data)
     path = Path(path)
-    atomic_write(path, buf.getvalue())
+    atomic_write(path, buf.getvalue(), previous=previous)
     return path
 
 
@@ -182,7 +189,11 @@ def _read_members(path, fmt):
                 raise fmt.error(f"{path}: the {fmt.noun} file was edited or damaged "
                                 "(a member is repeated)")
             return {name: archive.read(name) for name in names}
-    except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile) as exc:
+    except zipfile.BadZipFile as exc:
+        if str(exc).startswith("Bad CRC-32"):  # a stored member whose bytes changed
+            raise fmt.error(f"{path}: damaged {fmt.noun} file ({exc})") from None
+        raise fmt.error(f"{path}: not a swarmreg {fmt.noun} file, or a truncated one ({exc})") from None
+    except (EOFError, zipfile.LargeZipFile) as exc:
         raise fmt.error(f"{path}: not a swarmreg {fmt.noun} file, or a truncated one ({exc})") from None
     except zipfile.error as exc:  # e.g. a damaged member's CRC
         raise fmt.error(f"{path}: damaged {fmt.noun} file ({exc})") from None

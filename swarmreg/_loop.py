@@ -85,7 +85,8 @@ class History:
         return self.array
 
 
-def drive(iterate, total, counters, code, *, callback=None, report=None, open_bar=None):
+def drive(iterate, total, counters, code, *, callback=None, report=None, open_bar=None,
+          between=None):
     """Run ``iterate(steps) -> code`` until it stops or ``counters[0]`` reaches ``total``.
 
     Each call runs as many steps as take about ``CHUNK_SECONDS`` (starting from one
@@ -108,6 +109,8 @@ def drive(iterate, total, counters, code, *, callback=None, report=None, open_ba
     open_bar : callable() -> tqdm, optional
         Opens the progress bar (``bar_opener``); called here, when the loop starts,
         and the bar is closed on return.
+    between : callable(), optional
+        Called after every call of ``iterate`` that did not end the run (checkpoints).
 
     Returns
     -------
@@ -140,6 +143,8 @@ def drive(iterate, total, counters, code, *, callback=None, report=None, open_ba
                     if code == ran_out and counters[0] < total:
                         reason = "callback"
                     break
+            if between is not None and code == ran_out and counters[0] < total:
+                between()
     finally:
         if bar is not None:
             bar.close()

@@ -2,8 +2,9 @@
 docs/design.md §4, §5."""
 
 import dataclasses
+import functools
+import hashlib
 import math
-import time
 
 import numpy as np
 
@@ -12,6 +13,7 @@ from ._kernels import stops
 from ._loop import History, bar_opener, check_seed, drive, non_finite_run
 from ._kernels.jit import compile_alongside
 from ._kernels.pcg64 import state_words
+from ._training import CHECKPOINT_EVERY, Session, starting_state
 from ._validation import check_bool, check_choice, check_int, check_memory, check_real, check_theta
 from .error import Objective
 from .lambdas import convert_lambda, decay_fixed_point_lambda
@@ -58,7 +60,8 @@ def equivalent_lambda(lam, rule, *, lr, batch_size, n_samples, momentum=0.0, opt
 def train_backprop(network, X, y, *, lam=0.0, rule="objective", lr=0.01, batch_size=1,
                    epochs=200, momentum=0.0, include_biases=False, loss="mse", shuffle=True,
                    theta0=None, seed=None, target_error=None, patience=None, callback=None,
-                   progress=False, optimizer="sgd", betas=(0.9, 0.999), eps=1e-8):
+                   progress=False, optimizer="sgd", betas=(0.9, 0.999), eps=1e-8,
+                   checkpoint=None, checkpoint_every=CHECKPOINT_EVERY, resume=None, init=None):
     """Train ``network`` by back-propagation (SGD or Adam) with one of the L2 rules.
 
     One SGD update on a batch of m items, with ``g = ∇D_B(θ)`` the gradient of the batch's
@@ -131,6 +134,14 @@ def train_backprop(network, X, y, *, lam=0.0, rule="objective", lr=0.01, batch_s
         Adam's β1, β2 (ignored by SGD).
     eps : float > 0, default 1e-8
         Adam's ε, added to √v̂ (ignored by SGD).
+    checkpoint, checkpoint_every, resume
+        As for ``train_pso``: the checkpoints hold θ, the momentum buffer or Adam's
+        moments, the generator's state, the counters and the history.  On ``resume``,
+        ``theta0`` and ``seed`` may be omitted.
+    init : TrainResult, TrainState or checkpoint path, optional
+        Continue that run: ``epochs`` (counted from the run's start), ``target_error``
+        and ``patience`` may differ, nothing else; bit-identical to one run of the new
+        ``epochs``.
 
     Returns
     -------
@@ -141,10 +152,15 @@ def train_backprop(network, X, y, *, lam=0.0, rule="objective", lr=0.01, batch_s
         ``lam_nominal`` as given.  ``lam`` is NaN when no λ_E exists (``decay`` or
         ``decoupled`` with Adam): ``error`` and ``history`` are then the data error
         alone (E with λ_E = 0) and ``penalty`` is 0; ``sum_sq_weights`` still tells
-        how large the weights are.
+        how large the weights are.  ``state`` is the run's final state (for ``init=``).
 
     Raises
     ------
+    TrainingInterrupted
+        On Ctrl-C (a ``KeyboardInterrupt``): its ``result`` is θ after the last complete
+        epoch, ``stop_reason="interrupted"``.
+    CheckpointError
+        ``resume`` or ``init`` is of another run, or unreadable.
     NonFiniteObjectiveError
         E was inf or NaN at the start and stayed so (λ·Σw² or the data error overflowed).
 
@@ -186,7 +202,8 @@ def train_backprop(network, X, y, *, lam=0.0, rule="objective", lr=0.01, batch_s
     target_error = None if target_error is None else check_real(target_error, "target_error")
     target = -np.inf if target_error is None else target_error
     patience = 0 if patience is None else check_int(patience, "patience", low=1)
-    seed = check_seed(seed)
+    start = starting_state(resume, init)
+    seed = check_seed(start[0].seed if seed is None and start[0] is not None else seed)
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable, got {type(callback).__name__}")
     # θ, velocity, Adam's second moments, the epoch's start, the gradient and the two
@@ -199,21 +216,35 @@ def train_backprop(network, X, y, *, lam=0.0, rule="objective", lr=0.01, batch_s
     lam_E = equivalent_lambda(lam_nominal, rule, lr=lr, batch_size=batch_size, n_samples=N,
                               momentum=momentum, optimizer=optimizer)
     obj = obj.with_lam(0.0 if math.isnan(lam_E) else lam_E)  # no λ_E: report the data error
+    settings = dict(include_biases=obj.include_biases, lr=lr, batch_size=batch_size, epochs=epochs,
+                    momentum=momentum, shuffle=shuffle, target_error=target_error,
+                    patience=patience or None, theta0_given=theta0 is not None,
+                    optimizer=optimizer, beta1=beta1, beta2=beta2, eps=eps)
+    # θ0 is part of the run, but a resumed run need not repeat it: its state holds θ.
+    theta0_digest = None if theta0 is None else hashlib.sha256(theta.tobytes()).hexdigest()
+    if start[0] is not None and theta0 is None:
+        theta0_digest = start[0].arguments.get("theta0")
+        settings["theta0_given"] = theta0_digest is not None
+    arguments = dict(lam=lam_nominal, rule=rule, lr=lr, batch_size=batch_size, epochs=epochs,
+                     momentum=momentum, include_biases=obj.include_biases, loss=loss,
+                     shuffle=shuffle, seed=seed, target_error=target_error,
+                     patience=patience or None, optimizer=optimizer, betas=[beta1, beta2],
+                     eps=eps, theta0=theta0_digest)
+    session = Session("backprop", network, obj, arguments, ("epochs", "target_error", "patience"),
+                      start, init is not None, checkpoint, checkpoint_every)
     open_bar = bar_opener(epochs, "back-prop") if progress else None
 
     unit_coupled, per_item, unit_decoupled = RULES[rule]
     coupled = unit_coupled * lam_nominal / (N if rule == "textbook_dataset" else 1.0)
     decoupled = unit_decoupled * lam_nominal * (lr if rule == "decoupled" else 1.0)
     shrink_mask = obj.penalty_mask  # weights, plus biases when include_biases
-    vel = np.zeros_like(theta)
-    sq = np.zeros_like(theta)
-    prev = np.empty_like(theta)
     history = History(epochs + 1)  # grown as the run goes: a target may end it early
-    counters = np.zeros(2, dtype=np.int64)
-    best_err = np.full(1, np.inf)
+    run = session.restore(backprop_kernels.Run(
+        theta, np.zeros_like(theta), np.zeros_like(theta), np.empty_like(theta),
+        np.arange(obj.n_samples, dtype=np.int64), rng_words, np.zeros(2, dtype=np.int64),
+        np.full(1, np.inf)), history)
+    theta, counters, best_err = run.theta, run.counters, run.best_err
     buf = obj.scratch(1)[0]
-    order = np.arange(obj.n_samples, dtype=np.int64)
-    run = backprop_kernels.Run(theta, vel, sq, prev, order, rng_words, counters, best_err)
     steps_settings = backprop_kernels.Settings(
         batch_size, shuffle, OPTIMIZERS[optimizer], (lr, momentum, beta1, beta2, eps), coupled,
         per_item, decoupled, shrink_mask, target, patience)
@@ -226,32 +257,41 @@ def train_backprop(network, X, y, *, lam=0.0, rule="objective", lr=0.01, batch_s
         backprop_kernels.prepare(run, grad, steps_settings, error_pass, obj.lam, obj.penalty_mask,
                                  buf, history.array, online)
     epoch = backprop_kernels.epoch_pointer(online, run, grad, steps_settings)
+    session.watch(lambda: run, history, counters)
 
     def iterate(steps):
         hist = history.reserve(int(counters[0]) + steps + 1)
         return backprop_kernels.backprop_epochs(run, grad, steps_settings, error_pass, obj.lam,
                                                 obj.penalty_mask, buf, hist, steps, epoch)
 
-    start = time.perf_counter()
-    with np.errstate(over="ignore", invalid="ignore"):  # a non-finite start is reported below
-        data, pen = obj.terms(theta.reshape(1, -1))
-        history.array[0] = best_err[0] = data[0] + obj.penalty_term(pen)[0]
-    code = stops.HIT_TARGET if history.array[0] <= target else stops.RAN_OUT
-    stop_reason = drive(iterate, epochs, counters, code, callback=callback,
-                        report=lambda: (float(history.array[counters[0]]), theta.copy()),
-                        open_bar=open_bar)
-    elapsed = time.perf_counter() - start
-    done = int(counters[0])
-    if not np.isfinite(history.array[: done + 1]).any():  # only the start can be non-finite
-        raise non_finite_run(
-            f"the error E was non-finite at the start and after the first epoch (rule "
-            f"{rule!r}, lam_E={lam_E:g})", lam=lam_nominal,
-            extra=f", lr={lr:g} too large, theta0 too far out")
-    settings = dict(include_biases=obj.include_biases, lr=lr, batch_size=batch_size, epochs=epochs,
-                    momentum=momentum, shuffle=shuffle, target_error=target_error,
-                    patience=patience or None, theta0_given=theta0 is not None,
-                    optimizer=optimizer, beta1=beta1, beta2=beta2, eps=eps)
-    res = summarize(obj, theta, history.array[: done + 1], iterations=done, n_evaluations=done,
-                    elapsed=elapsed, stop_reason=stop_reason, trainer="backprop", seed=seed,
-                    rule=rule, lam_nominal=lam_nominal, settings=settings)
-    return dataclasses.replace(res, lam=lam_E) if math.isnan(lam_E) else res
+    session.begin()
+    if session.start is None:
+        with np.errstate(over="ignore", invalid="ignore"):  # a non-finite start is reported below
+            data, pen = obj.terms(theta.reshape(1, -1))
+            history.array[0] = best_err[0] = data[0] + obj.penalty_term(pen)[0]
+        code = stops.HIT_TARGET if history.array[0] <= target else stops.RAN_OUT
+    else:
+        code = session.resumed_code(history.array[counters[0]], counters, target, patience)
+    if open_bar is not None:
+        open_bar = functools.partial(open_bar, initial=int(counters[0]))
+
+    def finish(stop_reason):
+        elapsed = session.elapsed()
+        done = int(counters[0])
+        if not np.isfinite(history.array[: done + 1]).any() and stop_reason != "interrupted":
+            # only the start can be non-finite
+            raise non_finite_run(
+                f"the error E was non-finite at the start and after the first epoch (rule "
+                f"{rule!r}, lam_E={lam_E:g})", lam=lam_nominal,
+                extra=f", lr={lr:g} too large, theta0 too far out")
+        res = summarize(obj, theta, history.array[: done + 1], iterations=done,
+                        n_evaluations=done, elapsed=elapsed, stop_reason=stop_reason,
+                        trainer="backprop", seed=seed, rule=rule, lam_nominal=lam_nominal,
+                        settings=settings, state=session.snapshot(stop_reason, elapsed))
+        return dataclasses.replace(res, lam=lam_E) if math.isnan(lam_E) else res
+
+    return session.run(
+        lambda between: drive(iterate, epochs, counters, code, callback=callback,
+                              report=lambda: (float(history.array[counters[0]]), theta.copy()),
+                              open_bar=open_bar, between=between),
+        finish)

@@ -65,26 +65,37 @@ class Objective:
     def block(self):
         return self.xb.shape[2]
 
-    def error_pass(self):
-        """The data error as the kernels take it (``_kernels.error.ErrorPass``); its
-        pieces are compiled, or loaded from the cache, on the first call."""
+    def blocks(self, dtype="float64"):
+        """``(xb, tb)`` in the float type ``dtype`` (a float32 copy for ``"float32"``)."""
+        if dtype == "float64":
+            return self.xb, self.tb
+        return self.xb.astype(dtype), self.tb.astype(dtype)
+
+    def error_pass(self, dtype="float64"):
+        """The data error as the kernels take it (``_kernels.error.ErrorPass``), in float
+        type ``dtype``; its pieces are compiled, or loaded from the cache, on the first call."""
         net = self.network
-        return error_kernels.ErrorPass.build(self.xb, self.tb, self.n_samples, net._kernel_sizes,
-                                             net.hidden, net.output, self.loss)
+        return error_kernels.ErrorPass.build(*self.blocks(dtype), self.n_samples,
+                                             net._kernel_sizes, net.hidden, net.output, self.loss,
+                                             dtype)
 
-    def error_pass_jobs(self):
+    def error_pass_jobs(self, dtype="float64"):
         """``(kernel, signature)`` of what ``error_pass`` compiles (for ``compile_alongside``)."""
-        return error_kernels.ErrorPass.jobs(self.network.hidden, self.network.output, self.loss)
+        return error_kernels.ErrorPass.jobs(self.network.hidden, self.network.output, self.loss,
+                                            dtype)
 
-    def unlinked_error_pass(self):
+    def unlinked_error_pass(self, dtype="float64"):
         """``error_pass``'s Numba type without compiling its pieces (to compile the kernels
         that take it meanwhile); never to run."""
-        return error_kernels.ErrorPass.unlinked(self.xb, self.tb, self.n_samples,
-                                                self.network._kernel_sizes)
+        xb, tb = (self.xb, self.tb) if dtype == "float64" else (
+            np.empty((0, 0, 0), dtype), np.empty((0, 0, 0), dtype))
+        return error_kernels.ErrorPass.unlinked(xb, tb, self.n_samples,
+                                                self.network._kernel_sizes, dtype)
 
-    def scratch(self, n_buffers):
-        """``n_buffers`` scratch buffers for the error kernel (one per thread that may use one)."""
-        return error_kernels.scratch(n_buffers, self.network._kernel_sizes, self.block)
+    def scratch(self, n_buffers, dtype="float64"):
+        """``n_buffers`` scratch buffers for the error kernel (one per thread that may use
+        one), for float type ``dtype``."""
+        return error_kernels.scratch(n_buffers, self.network._kernel_sizes, self.block, dtype)
 
     @property
     def scratch_size(self):
@@ -118,16 +129,22 @@ class Objective:
         """``λ·P``, and exactly 0 when λ = 0 (even where P overflowed to inf)."""
         return self.lam * pen if self.lam != 0.0 else np.zeros_like(pen)
 
-    def terms(self, thetas):
-        """Data error ``D`` and penalty sum ``P`` of each row of a validated (P, n_params) stack."""
+    def terms(self, thetas, dtype="float64"):
+        """Data error ``D`` and penalty sum ``P`` of each row of a validated (P, n_params) stack.
+
+        With ``dtype="float32"`` the rows are rounded to float32 and the data error is
+        computed in float32 arithmetic with float64 sums, as a float32 swarm computes it
+        (``_kernels.error.data_error32``); the penalty is summed in float64.
+        """
+        thetas = np.ascontiguousarray(thetas, dtype=dtype)
         if thetas.shape[0] == 1:  # the serial kernels: cheaper to load than the parallel one
             theta = thetas[0]
-            data = self.error_pass().value(theta, self.scratch(1)[0])
+            data = self.error_pass(dtype).value(theta, self.scratch(1, dtype)[0])
             return np.array([data]), np.array([error_kernels.penalty(theta, self.penalty_mask)])
         data = np.empty(thetas.shape[0])
         pen = np.empty(thetas.shape[0])
-        error_kernels.swarm_error(thetas, self.error_pass(), self.penalty_mask,
-                                  self.scratch(numba.config.NUMBA_NUM_THREADS), data, pen)
+        error_kernels.swarm_error(thetas, self.error_pass(dtype), self.penalty_mask,
+                                  self.scratch(numba.config.NUMBA_NUM_THREADS, dtype), data, pen)
         return data, pen
 
 

@@ -36,6 +36,17 @@ classes_ : ndarray, shape (n_classes,), classifiers only
     The labels seen in ``fit``, sorted; ``predict`` returns them and column k of
     ``predict_proba`` belongs to ``classes_[k]``.
 input_mean_, input_scale_ : ndarray, shape (n_features,), only with ``standardize=True``
+
+Long fits
+---------
+``warm_start=True`` (scikit-learn's convention): ``fit`` on a fitted estimator continues
+its run for another ``max_iter`` iterations (epochs) from where it stopped — the swarm or
+the optimizer's buffers included, bit-identical to one fit of the summed budget — with
+the same data and parameters (only ``max_iter``, ``target_error`` and ``patience`` may
+change); L-BFGS starts again from ``theta_``.  The PSO and back-prop estimators take
+``checkpoint`` and ``checkpoint_every`` (``train_pso``) and ``fit(X, y, resume=PATH)``.
+Ctrl-C during ``fit`` leaves the estimator fitted with the result so far
+(``result_.stop_reason == "interrupted"``) and raises ``TrainingInterrupted``.
 """
 
 import contextlib
@@ -46,7 +57,9 @@ import warnings
 import numba
 import numpy as np
 
+from ._checkpoint import CheckpointError
 from ._modelfile import ModelRecord, write_model_file
+from ._training import CHECKPOINT_EVERY, TrainingInterrupted
 from ._sklearn_compat import (
     BaseEstimator,
     ClassifierMixin,
@@ -61,6 +74,7 @@ from ._docs import fill
 from .algorithms import ALGORITHMS
 from .backprop import OPTIMIZERS, RULES, train_backprop
 from .datasets import Standardizer
+from .devices import DEVICES, DTYPES
 from .lbfgs import train_lbfgs
 from .error import LOSSES
 from .network import HIDDEN_ACTIVATIONS, Network
@@ -131,12 +145,16 @@ class _NetworkEstimator(BaseEstimator):
 
     # -- fitting ---------------------------------------------------------------------
     def fit(self, X, y):
-        """Train a network on ``X`` (n_samples, n_features) and targets ``y``.
+        """Train a network on ``X`` (n_samples, n_features) and targets ``y`` (with
+        ``warm_start``, continue the fitted one).
 
         Returns
         -------
         self
         """
+        return self._fit(X, y)
+
+    def _fit(self, X, y, **train):
         X, y = validate_data(self, X, y, **self._y_checks)
         targets, n_outputs = self._encode_targets(y)
         if check_bool(self.standardize, "standardize"):
@@ -149,27 +167,64 @@ class _NetworkEstimator(BaseEstimator):
         hidden = [hidden] if isinstance(hidden, numbers.Integral) else list(hidden)
         network = Network([X.shape[1], *hidden, n_outputs], hidden=self.activation,
                           output=self._output)
+        init = self._warm_start_from(network)
         with _share_threads():
-            self.result_ = self._train(network, self._scaled(X), targets, _seed(self.random_state))
+            try:
+                self.result_ = self._train(network, self._scaled(X), targets,
+                                           _seed(self.random_state), init=init, **train)
+            except TrainingInterrupted as exc:
+                self.result_ = exc.result  # fitted with the result so far
+                raise
         self._warn_if_unfinished()
         return self
+
+    def _warm_start_from(self, network):
+        """The fitted result that this fit continues, or None (no ``warm_start``, or not fitted)."""
+        if not check_bool(self.warm_start, "warm_start") or getattr(self, "result_", None) is None:
+            return None
+        fitted = self.result_.network
+        if fitted != network:
+            raise ValueError(f"{type(self).__name__}(warm_start=True) continues the fitted "
+                             f"{fitted!r}, but this fit's data and hidden_layer_sizes make "
+                             f"{network!r}; fit with warm_start=False to start anew")
+        return self.result_
+
+    def _continued(self, init):
+        """``init``'s state, for a trainer that continues it; a clear error without one."""
+        if init.state is None:
+            raise ValueError(f"{type(self).__name__}(warm_start=True) continues the previous "
+                             "fit's run, but this fitted model carries no training state (a "
+                             "model loaded from a file has none); fit with warm_start=False")
+        return init
+
+    @contextlib.contextmanager
+    def _warm_errors(self, init):
+        """A checkpoint of another run, when warm starting, said in the estimator's terms."""
+        try:
+            yield
+        except CheckpointError as exc:
+            if init is None:
+                raise
+            raise CheckpointError(f"{type(self).__name__}(warm_start=True) continues the previous "
+                                  f"fit's run with the same data and parameters (only max_iter, "
+                                  f"target_error and patience may change), but {exc}") from None
 
     def _warn_if_unfinished(self):
         res = self.result_
         if res.stop_reason == "diverged":
             warnings.warn(f"{type(self).__name__}: back-prop diverged after {res.iterations} "
                           "epochs (a non-finite error); the model is the last finite θ. Lower "
-                          "learning_rate_init or lam.", ConvergenceWarning, stacklevel=3)
+                          "learning_rate_init or lam.", ConvergenceWarning, stacklevel=4)
         elif res.stop_reason.startswith("failed"):
             warnings.warn(f"{type(self).__name__}: L-BFGS-B stopped without converging: "
-                          f"{res.stop_reason}", ConvergenceWarning, stacklevel=3)
+                          f"{res.stop_reason}", ConvergenceWarning, stacklevel=4)
         elif res.stop_reason == "max_iter" and (res.trainer == "lbfgs"
                                                 or res.settings["target_error"] is not None):
             wanted = ("convergence" if res.trainer == "lbfgs"
                       else f"target_error={res.settings['target_error']}")
             warnings.warn(f"{type(self).__name__}: max_iter={self.max_iter} reached before "
                           f"{wanted} (E = {res.error:.6g}); raise max_iter.",
-                          ConvergenceWarning, stacklevel=3)
+                          ConvergenceWarning, stacklevel=4)
 
     def _scaled(self, X):
         if getattr(self, "input_mean_", None) is None:
@@ -326,7 +381,37 @@ ALGORITHM_OPTIONS = ("inertia", "c1", "c2", "init_velocity", "v_max", "death_pro
                      "phi", "base_size", "learning_exponent", "social_influence")
 
 
-class _PSO(_NetworkEstimator):
+def _budget(max_iter, init):
+    """The trainer's budget: ``max_iter`` beyond the iterations of the run ``init`` continues."""
+    if init is None or isinstance(max_iter, bool) or not isinstance(max_iter, numbers.Integral):
+        return max_iter  # the trainer validates it
+    return init.iterations + max_iter
+
+
+class _Checkpointed(_NetworkEstimator):
+    """An estimator whose trainer writes checkpoints and resumes from them."""
+
+    def fit(self, X, y, resume=None):
+        """Train a network on ``X`` (n_samples, n_features) and targets ``y`` (with
+        ``warm_start``, continue the fitted one).
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, n_features)
+        y : array_like, shape (n_samples,) or (n_samples, n_outputs)
+        resume : str or path-like, optional
+            Go on with the run of this checkpoint (written with ``checkpoint=`` by a fit of
+            the same data and parameters that was killed or interrupted): the model is
+            bit-identical to that fit uninterrupted.
+
+        Returns
+        -------
+        self
+        """
+        return self._fit(X, y, resume=resume)
+
+
+class _PSO(_Checkpointed):
     """Parameters: see ``PSOClassifier``."""
 
     def __init__(self, hidden_layer_sizes=(7,), activation="tanh", *, lam=0.0, loss="mse",
@@ -334,8 +419,9 @@ class _PSO(_NetworkEstimator):
                  max_iter=1000, init_range="fan_in", bounds=None, inertia=None, c1=None, c2=None,
                  init_velocity=None, v_max=None, death_prob=None, topology=None, phi=None,
                  base_size=None, learning_exponent=None, social_influence=None,
-                 target_error=None, patience=None,
-                 random_state=None, progress=False, device="cpu", dtype="float64"):
+                 target_error=None, patience=None, random_state=None, progress=False,
+                 device="cpu", dtype="float64", warm_start=False, checkpoint=None,
+                 checkpoint_every=CHECKPOINT_EVERY):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.lam = lam
@@ -364,6 +450,9 @@ class _PSO(_NetworkEstimator):
         self.progress = progress
         self.device = device
         self.dtype = dtype
+        self.warm_start = warm_start
+        self.checkpoint = checkpoint
+        self.checkpoint_every = checkpoint_every
 
     def _algorithm_options(self):
         """The options given (not None) that the algorithm takes; TypeError for one it does not."""
@@ -377,24 +466,29 @@ class _PSO(_NetworkEstimator):
                             f"of algorithm={self.algorithm!r} (it takes {', '.join(takes)})")
         return options
 
-    def _train(self, network, X, y, seed):
-        return train_pso(network, X, y, lam=self.lam, loss=self.loss,
-                         include_biases=self.include_biases, algorithm=self.algorithm,
-                         swarm_size=self.swarm_size, max_iter=self.max_iter,
-                         init_range=self.init_range, bounds=self.bounds,
-                         target_error=self.target_error, patience=self.patience, seed=seed,
-                         progress=self.progress, device=self.device, dtype=self.dtype,
-                         **self._algorithm_options())
+    def _train(self, network, X, y, seed, init=None, resume=None):
+        with self._warm_errors(init):
+            return train_pso(network, X, y, lam=self.lam, loss=self.loss,
+                             include_biases=self.include_biases, algorithm=self.algorithm,
+                             swarm_size=self.swarm_size, max_iter=_budget(self.max_iter, init),
+                             init_range=self.init_range, bounds=self.bounds,
+                             target_error=self.target_error, patience=self.patience,
+                             seed=None if init is not None else seed, progress=self.progress,
+                             device=self.device, dtype=self.dtype, checkpoint=self.checkpoint,
+                             checkpoint_every=self.checkpoint_every, resume=resume,
+                             init=None if init is None else self._continued(init),
+                             **self._algorithm_options())
 
 
-class _Backprop(_NetworkEstimator):
+class _Backprop(_Checkpointed):
     """Parameters: see ``BackpropClassifier``."""
 
     def __init__(self, hidden_layer_sizes=(7,), activation="tanh", *, lam=0.0, rule="objective",
                  loss="mse", include_biases=False, standardize=False, optimizer="sgd",
                  learning_rate_init=0.01, batch_size=1, max_iter=200, momentum=0.0, beta_1=0.9,
                  beta_2=0.999, epsilon=1e-8, shuffle=True, target_error=None, patience=None,
-                 random_state=None, progress=False):
+                 random_state=None, progress=False, warm_start=False, checkpoint=None,
+                 checkpoint_every=CHECKPOINT_EVERY):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.lam = lam
@@ -415,18 +509,24 @@ class _Backprop(_NetworkEstimator):
         self.patience = patience
         self.random_state = random_state
         self.progress = progress
+        self.warm_start = warm_start
+        self.checkpoint = checkpoint
+        self.checkpoint_every = checkpoint_every
 
-    def _train(self, network, X, y, seed):
+    def _train(self, network, X, y, seed, init=None, resume=None):
         batch_size = self.batch_size
         if batch_size is not None and isinstance(batch_size, numbers.Integral):
             batch_size = min(batch_size, X.shape[0])  # as scikit-learn's MLP clips it
-        return train_backprop(network, X, y, lam=self.lam, rule=self.rule,
-                              lr=self.learning_rate_init, batch_size=batch_size,
-                              epochs=self.max_iter, momentum=self.momentum,
-                              optimizer=self.optimizer, betas=(self.beta_1, self.beta_2),
-                              eps=self.epsilon, include_biases=self.include_biases, loss=self.loss,
-                              shuffle=self.shuffle, seed=seed, target_error=self.target_error,
-                              patience=self.patience, progress=self.progress)
+        with self._warm_errors(init):
+            return train_backprop(
+                network, X, y, lam=self.lam, rule=self.rule, lr=self.learning_rate_init,
+                batch_size=batch_size, epochs=_budget(self.max_iter, init), momentum=self.momentum,
+                optimizer=self.optimizer, betas=(self.beta_1, self.beta_2), eps=self.epsilon,
+                include_biases=self.include_biases, loss=self.loss, shuffle=self.shuffle,
+                seed=None if init is not None else seed, target_error=self.target_error,
+                patience=self.patience, progress=self.progress, checkpoint=self.checkpoint,
+                checkpoint_every=self.checkpoint_every, resume=resume,
+                init=None if init is None else self._continued(init))
 
 
 class _LBFGS(_NetworkEstimator):
@@ -434,7 +534,7 @@ class _LBFGS(_NetworkEstimator):
 
     def __init__(self, hidden_layer_sizes=(7,), activation="tanh", *, lam=0.0, loss="mse",
                  include_biases=False, standardize=False, max_iter=15000, gtol=1e-8, ftol=1e-15,
-                 random_state=None):
+                 random_state=None, warm_start=False):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.lam = lam
@@ -445,11 +545,13 @@ class _LBFGS(_NetworkEstimator):
         self.gtol = gtol
         self.ftol = ftol
         self.random_state = random_state
+        self.warm_start = warm_start
 
-    def _train(self, network, X, y, seed):
+    def _train(self, network, X, y, seed, init=None):
         return train_lbfgs(network, X, y, lam=self.lam, loss=self.loss,
                            include_biases=self.include_biases, seed=seed, max_iter=self.max_iter,
-                           gtol=self.gtol, ftol=self.ftol)
+                           gtol=self.gtol, ftol=self.ftol,
+                           theta0=None if init is None else init.theta)
 
 
 _COMMON_DOC = """
@@ -471,6 +573,18 @@ _COMMON_DOC = """
     random_state : None, int, RandomState or Generator, default None
         Seeds the trainer: the same int gives a bit-identical fitted model on any number of
         threads; None draws a seed, recorded in ``result_.seed``."""
+
+_LONG_FITS_DOC = """
+    warm_start : bool, default False
+        ``fit`` on a fitted estimator continues its run (the swarm or the optimizer's
+        buffers included) for another ``max_iter``, bit-identical to one fit of the summed
+        budget; the data and the other parameters must be the same (a ``CheckpointError``
+        names what differs), the network shape above all (a ValueError).
+    checkpoint : str or path-like, optional
+        Write the run's state there during ``fit`` (``swarmreg.train_pso``'s
+        ``checkpoint``), for ``fit(X, y, resume=checkpoint)``.
+    checkpoint_every : float, default 180
+        Seconds between two checkpoints."""
 
 _PSO_DOC = """
     algorithm : {<ALGORITHMS>}, default "cso"
@@ -497,8 +611,12 @@ _PSO_DOC = """
         reaching ``max_iter`` without a requested target warns (``ConvergenceWarning``).
     progress : bool, default False
         A tqdm progress bar.
-    device, dtype : str, default "cpu", "float64"
-        Where the swarm runs and in which float type (``swarmreg.devices``)."""
+    device : {<DEVICES>}, default "cpu"
+        Where the swarm runs (``swarmreg.devices``; ``"cuda"``: an NVIDIA GPU, with the
+        ``cuda`` extra).
+    dtype : {<DTYPES>}, default "float64"
+        The float type of the swarm and its error (``"float32"``: E agrees with float64 to
+        about 1e-6 relative; the fitted ``theta_`` is float64 either way).""" + _LONG_FITS_DOC
 
 _BACKPROP_DOC = """
     rule : {<RULES>}, default "objective"
@@ -521,12 +639,15 @@ _BACKPROP_DOC = """
         Stop early at ``E ≤ target_error`` or after ``patience`` epochs without improvement;
         reaching ``max_iter`` without a requested target, or divergence, warns
         (``ConvergenceWarning``).
-    progress : bool, default False"""
+    progress : bool, default False""" + _LONG_FITS_DOC
 
 _LBFGS_DOC = """
     max_iter, gtol, ftol
         As for ``swarmreg.train_lbfgs`` (tight tolerances: the local-optimum reference).
-        Stopping before convergence warns (``ConvergenceWarning``)."""
+        Stopping before convergence warns (``ConvergenceWarning``).
+    warm_start : bool, default False
+        ``fit`` on a fitted estimator starts L-BFGS-B from its ``theta_`` (same network
+        shape), for up to ``max_iter`` iterations."""
 
 _LAM_DIRECT = "λ_E ≥ 0 of ``E = D + λ_E·Σw²`` (weights only unless ``include_biases``)."
 _LAM_RULE = ("λ in ``rule``'s own convention; the λ_E it amounts to is ``lam_E_`` "
@@ -546,7 +667,7 @@ def _estimator(name, bases, trainer, task, lam_doc, extra_doc, summary):
            + f"\n\n    Attributes\n    ----------\n    See ``swarmreg.estimators``; the trainer's "
              f"full result is ``result_`` (``swarmreg.{trainer}``).\n")
     doc = fill(doc, HIDDEN=HIDDEN_ACTIVATIONS, LOSSES=LOSSES, RULES=RULES, OPTIMIZERS=OPTIMIZERS,
-               ALGORITHMS=ALGORITHMS)
+               ALGORITHMS=ALGORITHMS, DEVICES=DEVICES, DTYPES=dict.fromkeys(DTYPES))
     return type(name, bases, {"__doc__": doc, "__module__": __name__})
 
 

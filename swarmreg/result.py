@@ -50,7 +50,8 @@ class TrainResult:
     stop_reason : str
         One of ``STOP_REASONS``: ``"max_iter"``, ``"target_error"``, ``"patience"``,
         ``"callback"``; back-prop also ``"diverged"`` (θ is then the last finite one); L-BFGS
-        ``"converged"`` or ``"failed: <scipy's message>"``.
+        ``"converged"`` or ``"failed: <scipy's message>"``; ``"interrupted"`` for the result
+        so far that ``TrainingInterrupted`` carries after a Ctrl-C.
     trainer : str
         ``"pso"``, ``"backprop"`` or ``"lbfgs"``.
     lam : float
@@ -70,6 +71,14 @@ class TrainResult:
         The trainer's other arguments as it used them after validation (budget,
         coefficients, learning rate, ...): with ``network``, ``seed`` and the data they
         reproduce the run.
+    state : TrainState or None
+        The run's complete state where it stopped (``swarmreg.checkpoints.TrainState``:
+        positions, velocities, bests, the generator's state, counters, optimizer buffers,
+        history; arrays read-only), which ``train_pso(init=result)`` and
+        ``train_backprop(init=result)`` continue, bit-identical to one longer run.  Set by
+        ``train_pso`` and ``train_backprop``; None for L-BFGS and for a result loaded from a
+        model file: model files store no state (``state.save(path)`` writes it as a
+        checkpoint file).
     """
 
     theta: np.ndarray
@@ -91,6 +100,7 @@ class TrainResult:
     lam_nominal: float = None
     network: object = None
     settings: dict = field(default_factory=dict)
+    state: object = field(default=None, repr=False)
 
     def __post_init__(self):
         for name in ("theta", "history"):

@@ -1,7 +1,17 @@
-import numpy as np
-import pytest
+import ctypes.util
+import os
 
-import swarmreg as sr
+# The CUDA kernels (device="cuda") run on a GPU where there is one, and on Numba's CUDA
+# simulator where there is none (docs/design.md §13).  The choice is made when numba.cuda is
+# first imported: here, before anything imports it.
+if "NUMBA_ENABLE_CUDASIM" not in os.environ and not (
+        os.path.exists("/dev/nvidiactl") and ctypes.util.find_library("cuda")):
+    os.environ["NUMBA_ENABLE_CUDASIM"] = "1"
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import swarmreg as sr  # noqa: E402
 
 #: Every registry entry: a test over these runs over an activation as soon as it is added.
 HIDDEN = tuple(sr.network.HIDDEN_ACTIVATIONS)

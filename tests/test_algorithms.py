@@ -196,3 +196,33 @@ def test_every_algorithm_counts_its_evaluations(algorithm):
     short, longer = (sr.train_pso(net, X, y, algorithm=algorithm, swarm_size=8, max_iter=m, seed=0)
                      for m in (10, 20))
     assert 8 <= short.n_evaluations < longer.n_evaluations
+
+
+CTRL_C_SCRIPT = textwrap.dedent("""
+    import signal, sys
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    import swarmreg as sr
+    X, _, y, _ = sr.datasets.iris(test_size=0.2, seed=0)
+    net = sr.Network([4, 7, 3])
+    sr.train_pso(net, X, y, algorithm=sys.argv[1], max_iter=3, seed=1)  # loads the kernels
+    print("ready", flush=True)
+    try:
+        sr.train_pso(net, X, y, algorithm=sys.argv[1], max_iter=10**9, seed=1)
+    except KeyboardInterrupt:
+        print("interrupted", flush=True)
+""")
+
+
+def test_every_algorithm_answers_ctrl_c_within_a_fraction_of_a_second(algorithm):
+    import time
+
+    from test_interrupts import interrupt_after, read_line, stderr_of
+
+    proc, sent = interrupt_after(CTRL_C_SCRIPT, [algorithm], "ready", delay=0.5)
+    try:
+        line = read_line(proc, 30)
+        latency = time.monotonic() - sent
+        assert line == "interrupted", f"no reaction in 30 s: {stderr_of(proc)}"
+        assert latency < 2.0, f"Ctrl-C took {latency:.2f} s"
+    finally:
+        proc.kill()

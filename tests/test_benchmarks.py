@@ -117,3 +117,17 @@ def test_pyswarms_example_script_prints_both_rows(tmp_path):
     stats = json.loads((tmp_path / "out.json").read_text())["stats"]
     assert {"pyswarms", "pso", "pso:defaults"} == set(stats)
     assert not (tmp_path / "report.log").exists()  # PySwarms' log stays out of the cwd
+
+
+def test_quick_gpu_benchmark_runs_without_a_gpu_and_says_so(tmp_path):
+    # Here the GPU columns are skipped (no GPU, or the simulator, which cannot time them);
+    # the CPU's float32 against float64 runs.
+    proc = subprocess.run([sys.executable, str(ROOT / "experiments" / "benchmarks" / "run.py"),
+                           "--quick", "--only", "gpu", "--out", str(tmp_path)],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    data = json.loads((tmp_path / "latest.json").read_text())
+    gpu = data["benchmarks"]["gpu"]
+    assert gpu["cpu_float32_ab"] and "The issue's targets" in data["tables_markdown"]["gpu"]
+    if gpu["gpu"] is None:
+        assert any("GPU columns skipped" in n for n in data["notes"])

@@ -80,10 +80,10 @@ def test_fits_running_side_by_side_in_threads_share_the_numba_threads(monkeypatc
     seen = []
     real_train = estimators._PSO._train
 
-    def train(self, *args):
+    def train(self, *args, **kwargs):
         seen.append(numba.get_num_threads())
         both_inside.wait()  # the two fits are now running at once
-        return real_train(self, *args)
+        return real_train(self, *args, **kwargs)
 
     monkeypatch.setattr(estimators._PSO, "_train", train)
     X, y = sr.datasets.load_iris()
@@ -218,3 +218,21 @@ def test_adamw_through_the_estimator_is_train_backprop_and_has_no_lam_E():
                                lam=0.01, betas=(0.8, 0.99), eps=1e-7, lr=1e-3, epochs=4, seed=2)
     assert np.array_equal(est.theta_, direct.theta)
     assert np.isnan(est.lam_E_)  # decoupled decay through Adam minimizes no E
+
+
+def test_the_swarm_estimator_defaults_fit_wine_as_well_as_back_prop():
+    # The quality benchmark's claim for a user who tunes nothing (README "How well the swarm
+    # trains"), on one data set small enough for a test: three 75/25 splits.
+    datasets = pytest.importorskip("sklearn.datasets")
+    from sklearn.model_selection import train_test_split
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = datasets.load_wine(return_X_y=True)
+    accs = []
+    for split in range(3):
+        X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.25, stratify=y,
+                                                  random_state=split)
+        clf = make_pipeline(StandardScaler(), sr.PSOClassifier(lam=1e-3, random_state=split))
+        accs.append(clf.fit(X_tr, y_tr).score(X_te, y_te))
+    assert np.mean(accs) >= 0.97, accs

@@ -205,3 +205,30 @@ def test_cli_train_says_training_interrupted_and_exits_130():
         assert err.strip() == "swarmreg train: training interrupted"
     finally:
         proc.kill()
+
+
+CLI_SAVE_SCRIPT = CLI_SCRIPT.replace(
+    '"1000000000"]', '"1000000000", "--save", sys.argv[1], "--checkpoint", sys.argv[2]]')
+
+
+def test_cli_train_saves_the_partial_model_on_ctrl_c_and_says_so(tmp_path):
+    model, checkpoint = tmp_path / "m.swarmreg", tmp_path / "run.ckpt"
+    proc, sent = interrupt_after(CLI_SAVE_SCRIPT, [str(model), str(checkpoint)], "training")
+    try:
+        try:
+            code = proc.wait(30)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"no reaction in 30 s: {stderr_of(proc)}")
+        err = proc.stderr.read()
+        assert code == 130, err
+        lines = err.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("swarmreg train: training interrupted after ")
+        assert "saved the partial model (the best so far, E = " in lines[0]
+        assert str(model) in lines[0] and f"continue with --resume {checkpoint}" in lines[0]
+    finally:
+        proc.kill()
+    saved = sr.load_model(model)
+    state = sr.read_checkpoint(checkpoint)
+    assert saved.result_.stop_reason == "interrupted" == state.stop_reason
+    assert saved.n_iter_ == state.iterations > 0
+    assert saved.theta_.tobytes() == state.arrays["best"].tobytes()

@@ -64,6 +64,9 @@ def test_a_train_result_round_trips_with_every_field(tmp_path):
     back = sr.load_model(res.save(tmp_path / "r.swarmreg"))
     assert isinstance(back, sr.TrainResult) and back.network == net
     for field in res.__dataclass_fields__:
+        if field == "state":  # the training state is a checkpoint's, not a model file's
+            assert res.state is not None and back.state is None
+            continue
         a, b = getattr(res, field), getattr(back, field)
         assert (np.array_equal(a, b) if isinstance(a, np.ndarray) else a == b), field
     assert back.settings["bounds"] == (-10.0, 10.0) and back.settings["v_max"] == 2.0

@@ -31,8 +31,10 @@ LAYERS = (4, 7, 3)
 PARTICLES = (20, 100)
 
 
-def jax_pso(X, y, particles, iterations, lam=LAM):
-    """The jitted JAX PSO and its per-particle error.
+def jax_pso(X, y, particles, iterations, lam=LAM, layers=LAYERS, dtype="float64"):
+    """The jitted JAX PSO and its per-particle error, for a network of ``layers`` (tanh
+    hidden layers, softmax output) in float type ``dtype``, on JAX's default device (inside
+    ``jax.default_device(...)``, the one chosen there).
 
     Returns
     -------
@@ -46,10 +48,11 @@ def jax_pso(X, y, particles, iterations, lam=LAM):
     import jax.numpy as jnp
 
     jax.config.update("jax_enable_x64", True)
-    Xj = jnp.asarray(X, dtype=jnp.float64)
-    T = jnp.asarray(one_hot(y, LAYERS[-1]))
+    ft = jnp.dtype(dtype)
+    Xj = jnp.asarray(X, dtype=ft)
+    T = jnp.asarray(one_hot(y, layers[-1]), dtype=ft)
     shapes, n = [], 0
-    for d_in, d_out in zip(LAYERS[:-1], LAYERS[1:]):
+    for d_in, d_out in zip(layers[:-1], layers[1:]):
         shapes.append((n, d_in, d_out))  # θ layout (docs/design.md §3): W row-major, then b
         n += d_in * d_out + d_out
 
@@ -76,7 +79,7 @@ def jax_pso(X, y, particles, iterations, lam=LAM):
 
     def step(state, key):
         pos, vel, pbest, pbest_err, gbest, gbest_err = state
-        r1, r2 = jax.random.uniform(key, (2, particles, n), dtype=jnp.float64)
+        r1, r2 = jax.random.uniform(key, (2, particles, n), dtype=ft)
         vel = INERTIA * vel + C1 * r1 * (pbest - pos) + C2 * r2 * (gbest - pos)
         pos = jnp.clip(pos + vel, LO, HI)
         err = finite(swarm_error(pos))
@@ -92,8 +95,8 @@ def jax_pso(X, y, particles, iterations, lam=LAM):
     @jax.jit
     def run(key):
         k_pos, k_vel, k_steps = jax.random.split(key, 3)
-        pos = jax.random.uniform(k_pos, (particles, n), jnp.float64, LO, HI)
-        vel = jax.random.uniform(k_vel, (particles, n), jnp.float64, -1.0, 1.0) * (0.1 * (HI - LO))
+        pos = jax.random.uniform(k_pos, (particles, n), ft, LO, HI)
+        vel = jax.random.uniform(k_vel, (particles, n), ft, -1.0, 1.0) * (0.1 * (HI - LO))
         err = finite(swarm_error(pos))
         g = jnp.argmin(err)
         state = (pos, vel, pos, err, pos[g], err[g])
@@ -103,11 +106,11 @@ def jax_pso(X, y, particles, iterations, lam=LAM):
     return run, jax.jit(error), n
 
 
-def verify(X, y, error, n, seed=0):
+def verify(X, y, error, n, seed=0, layers=LAYERS):
     """Largest relative difference of the JAX error from ``sr.regularized_error``."""
     import swarmreg as sr
 
-    net = sr.Network(list(LAYERS))
+    net = sr.Network(list(layers))
     assert net.n_params == n
     thetas = np.random.default_rng(seed).uniform(LO, HI, (8, n))
     ref = sr.regularized_error(net, thetas, X, y, LAM)

@@ -19,6 +19,11 @@ busy       train_pso (Iris 4-7-3, 100 particles) quiet and beside another train_
            one thread, passive waiting and libgomp's long spin, ratios from one run
 jaxpso     swarmreg against a PSO jitted end to end in JAX (lax.scan + vmap, float64),
            Iris 4-7-3, 20 and 100 particles, quiet and beside another train_pso
+checkpoint one checkpoint write, and the overhead of checkpoints on a run's time at the
+           default interval and at 1 s and 0.1 s (PSO small and large, back-prop Adam)
+gpu        the swarm on a GPU (device="cuda", float64 and float32) against every CPU
+           core and a JAX PSO on the GPU and the CPU, the issue's six cases; float32 ÷
+           float64 on the CPU (GPU columns skipped without a GPU)
 quality    how well each trainer trains (test accuracy, E, work, time) on iris, wine,
            breast cancer, digits and teacher networks: every swarm algorithm against
            back-prop, L-BFGS and scikit-learn (``quality.py``; resumable, about 2¾
@@ -54,8 +59,8 @@ import _common  # noqa: E402
 
 from swarmreg._io import atomic_write  # noqa: E402
 
-BENCHMARKS = ("pso", "backprop", "scaling", "startup", "gridsearch", "busy", "jaxpso", "quality",
-              "pyswarms_example")
+BENCHMARKS = ("pso", "backprop", "scaling", "startup", "gridsearch", "busy", "jaxpso",
+              "checkpoint", "gpu", "quality", "pyswarms_example")
 #: Run only when named with --only: result measurements, not timings.
 ON_REQUEST = ("quality", "pyswarms_example")
 DEFAULT_OUT = BENCH_DIR / "results"

@@ -14,6 +14,10 @@ An entry holds everything swarmreg needs of an activation f:
                 ``DERIVATIVES`` do the same)
 ``init_factor`` f in the Glorot-uniform bound ``sqrt(f / (fan_in + fan_out))`` of
                 ``Network.initial_theta`` (6, or 2 for the logistic function)
+``scalar``      ``scalar(z) -> f(z)`` for one number of either float type, with the
+                ``math`` module's functions: what a CUDA kernel computes (``devices.cuda``).
+                ``register_jitable``, so that CPU and CUDA kernels alike compile it, and
+                Numba's CUDA simulator runs it as Python
 
 ``layer`` runs once per layer and block of items and is called through a ``Pointer``
 (``jit``): it compiles once, when a network first uses it.  ``item`` and ``derivative``
@@ -28,14 +32,20 @@ finite-difference gradient, training) pick it up.
 
 from dataclasses import dataclass
 
+import math
+
 import numpy as np
 from numba import types
+from numba.extending import register_jitable
 
-from .fastmath import exp_rows, exp_scalar, tanh_rows, tanh_scalar
-from .jit import F2, I2, dispatch, inline, llvm_inline, piece
+from .fastmath import any_exp_rows, any_tanh_rows, exp_scalar, float_of, tanh_scalar
+from .jit import F2, F2_32, I2, I2_32, dispatch, inline, llvm_inline, piece
 
 #: Signature of ``layer``: ``(buf, bits, r0, d, nb)``.
 LAYER_SIG = types.void(F2, I2, types.int64, types.int64, types.int64)
+#: ``layer``'s signature by float type (``dtype="float32"``: float32 rows, int32 bits).
+LAYER_SIGS = {"float64": LAYER_SIG,
+              "float32": types.void(F2_32, I2_32, types.int64, types.int64, types.int64)}
 
 
 @dataclass(frozen=True)
@@ -49,6 +59,7 @@ class Activation:
     item: object
     derivative: object
     init_factor: float
+    scalar: object
 
 
 # -- tanh ---------------------------------------------------------------------------------
@@ -56,7 +67,7 @@ class Activation:
 @piece
 def tanh_layer(buf, bits, r0, d, nb):
     """``tanh`` in place on rows ``r0 : r0 + d``."""
-    tanh_rows(buf, bits, r0, d, nb, buf.shape[0] - 3, buf.shape[0] - 2)
+    any_tanh_rows(buf, bits, r0, d, nb, buf.shape[0] - 3, buf.shape[0] - 2)
 
 
 @llvm_inline
@@ -71,14 +82,20 @@ def tanh_derivative(s, a):
     return s * (1.0 - a * a)
 
 
+@register_jitable
+def tanh_of(z):
+    return math.tanh(z)
+
+
 # -- relu ---------------------------------------------------------------------------------
 
 @piece
 def relu_layer(buf, bits, r0, d, nb):
     """``max(z, 0)`` in place on rows ``r0 : r0 + d``."""
+    zero = float_of(buf, 0.0)
     for j in range(r0, r0 + d):
         for s in range(nb):
-            buf[j, s] = max(buf[j, s], 0.0)
+            buf[j, s] = max(buf[j, s], zero)
 
 
 @llvm_inline
@@ -93,18 +110,24 @@ def relu_derivative(s, a):
     return s if a > 0.0 else 0.0
 
 
+@register_jitable
+def relu_of(z):
+    return max(z, float_of(z, 0.0))
+
+
 # -- logistic -----------------------------------------------------------------------------
 
 @inline
 def logistic_rows(buf, bits, r0, d, nb):
     """``1 / (1 + exp(−z))`` in place on rows ``r0 : r0 + d`` (also the logistic output's)."""
+    one = float_of(buf, 1.0)
     for j in range(r0, r0 + d):
         for s in range(nb):
             buf[j, s] = -buf[j, s]
-    exp_rows(buf, bits, r0, d, nb, buf.shape[0] - 3, buf.shape[0] - 2)
+    any_exp_rows(buf, bits, r0, d, nb, buf.shape[0] - 3, buf.shape[0] - 2)
     for j in range(r0, r0 + d):
         for s in range(nb):
-            buf[j, s] = 1.0 / (1.0 + buf[j, s])
+            buf[j, s] = one / (one + buf[j, s])
 
 
 @piece
@@ -125,15 +148,22 @@ def logistic_derivative(s, a):
     return s * a * (1.0 - a)
 
 
+@register_jitable
+def logistic_of(z):
+    one = float_of(z, 1.0)
+    return one / (one + math.exp(-z))
+
+
 # -- softsign -----------------------------------------------------------------------------
 
 @piece
 def softsign_layer(buf, bits, r0, d, nb):
     """``z / (1 + |z|)`` in place on rows ``r0 : r0 + d``."""
+    one = float_of(buf, 1.0)
     for j in range(r0, r0 + d):
         for s in range(nb):
             z = buf[j, s]
-            buf[j, s] = z / (1.0 + abs(z))
+            buf[j, s] = z / (one + abs(z))
 
 
 @llvm_inline
@@ -150,14 +180,19 @@ def softsign_derivative(s, a):
     return s * (c * c)
 
 
+@register_jitable
+def softsign_of(z):
+    return z / (float_of(z, 1.0) + abs(z))
+
+
 #: The hidden activations by name, in the order the documentation lists them.
 HIDDEN = {a.name: a for a in (
-    Activation("tanh", "tanh(z)", tanh_layer, tanh_item, tanh_derivative, 6.0),
-    Activation("relu", "max(z, 0)", relu_layer, relu_item, relu_derivative, 6.0),
+    Activation("tanh", "tanh(z)", tanh_layer, tanh_item, tanh_derivative, 6.0, tanh_of),
+    Activation("relu", "max(z, 0)", relu_layer, relu_item, relu_derivative, 6.0, relu_of),
     Activation("logistic", "1 / (1 + exp(−z))", logistic_layer, logistic_item,
-               logistic_derivative, 2.0),
+               logistic_derivative, 2.0, logistic_of),
     Activation("softsign", "z / (1 + abs(z))", softsign_layer, softsign_item, softsign_derivative,
-               6.0),
+               6.0, softsign_of),
 )}
 
 

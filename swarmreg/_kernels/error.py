@@ -23,6 +23,13 @@ again inside each kernel that calls it (``jit``'s docstring says why that matter
 
 Determinism.  Each particle is evaluated serially by one thread and every sum is
 taken in a fixed order, so an error value does not depend on the thread count.
+
+float32 (``dtype="float32"``).  The same pieces compiled for float32 blocks, rows and
+θ (``*_SIGS["float32"]``) run every layer and loss in float32 arithmetic;
+``data_error32`` then adds each block's per-item losses into float64 sums, so that the
+mean over the items loses nothing to float32 rounding (docs/design.md §13).  Its scratch
+buffer is ``(2, rows, block)`` float32: the first slab is the float64 pass's buffer, the
+second holds the float64 sums.
 """
 
 from typing import NamedTuple
@@ -31,8 +38,8 @@ import numpy as np
 from numba import get_thread_id, prange, types
 
 from . import activations, losses, outputs
-from .jit import (F1, F2, F3, I1, Pointer, inline, kernel, parallel_kernel, pointer, python_piece,
-                  unlinked)
+from .jit import (F1, F1_32, F2, F3, F3_32, I1, Pointer, inline, kernel, parallel_kernel, pointer,
+                  python_piece, unlinked)
 
 #: Items per block.  128 float64 items make each activation row 1 KiB, so the
 #: scratch of a network up to ~14 units wide stays in L1 cache; measured on Iris
@@ -46,7 +53,7 @@ def block_size(n_samples):
     return min(BLOCK, -(-n_samples // 8) * 8)
 
 
-def to_blocks(A, block=None):
+def to_blocks(A, block=None, dtype=np.float64):
     """Re-lay a matrix as feature-major blocks.
 
     Parameters
@@ -54,6 +61,7 @@ def to_blocks(A, block=None):
     A : ndarray, shape (n_samples, n_features), float64
     block : int, optional
         Items per block (default ``block_size(n_samples)``).
+    dtype : float type of the blocks
 
     Returns
     -------
@@ -67,7 +75,7 @@ def to_blocks(A, block=None):
     if block is None:
         block = block_size(n)
     n_blocks = -(-n // block)
-    padded = np.zeros((n_blocks * block, d))
+    padded = np.zeros((n_blocks * block, d), dtype=dtype)
     padded[:n] = A
     return np.ascontiguousarray(padded.reshape(n_blocks, block, d).transpose(0, 2, 1)), block, n
 
@@ -78,9 +86,11 @@ def scratch_rows(sizes):
     return 2 * (-(-int(max(sizes[1:])) // 4) * 4) + 3
 
 
-def scratch(n_buffers, sizes, block):
+def scratch(n_buffers, sizes, block, dtype="float64"):
     """Scratch for ``n_buffers`` concurrent evaluations: ``(n_buffers, scratch_rows(sizes),
-    block)``."""
+    block)``, or for float32 ``(n_buffers, 2, scratch_rows(sizes), block)`` (``data_error32``)."""
+    if dtype == "float32":
+        return np.empty((n_buffers, 2, scratch_rows(sizes), block), dtype=np.float32)
     return np.empty((n_buffers, scratch_rows(sizes), block))
 
 
@@ -213,6 +223,46 @@ def data_error(theta, xb, tb, n_samples, sizes, activate, accumulate, buf):
     return total / n_samples
 
 
+#: Signature of ``data_error32``: float32 θ, blocks and scratch (``scratch``).
+DATA_ERROR32_SIG = types.float64(F1_32, F3_32, F3_32, types.int64, I1,
+                                 types.FunctionType(activations.LAYER_SIGS["float32"]),
+                                 types.FunctionType(losses.BLOCK_SIGS["float32"]), F3_32)
+
+
+@python_piece
+def data_error32(theta, xb, tb, n_samples, sizes, activate, accumulate, buf):
+    """``data_error`` in float32 arithmetic, the mean taken over float64 sums.
+
+    ``buf`` is ``(2, rows, block)`` float32: ``buf[0]`` is the pass's buffer; ``buf[1]``,
+    viewed as float64, holds one sum per item slot.  Each block's losses start from 0 in
+    float32 (a handful of outputs per item), then go into the float64 sums.
+    """
+    work = buf[0]
+    block = xb.shape[2]
+    acc = work.shape[0] - 1
+    bits = work.view(np.int32)
+    sums = buf[1].reshape(buf.shape[1] * buf.shape[2]).view(np.float64)
+    for s in range(block):
+        sums[s] = 0.0
+    n_out = sizes[sizes.shape[0] - 1]
+    for blk in range(xb.shape[0]):
+        nb = min(block, n_samples - blk * block)
+        for s in range(nb):
+            work[acc, s] = 0.0
+        z0 = logits(theta, sizes, activate, xb[blk], work, bits, nb)
+        accumulate(work, bits, z0, n_out, tb[blk], nb)
+        for s in range(nb):
+            sums[s] += work[acc, s]
+    total = 0.0
+    for s in range(block):
+        total += sums[s]
+    return total / n_samples
+
+
+#: The error pass of each float type: its kernel and signature.
+DATA_ERRORS = {"float64": (data_error, DATA_ERROR_SIG), "float32": (data_error32, DATA_ERROR32_SIG)}
+
+
 class ErrorPass(NamedTuple):
     """The data error of one network on one data set, as the kernels receive it.
 
@@ -229,32 +279,35 @@ class ErrorPass(NamedTuple):
     error: Pointer  # data_error
 
     @staticmethod
-    def jobs(hidden, output, loss):
+    def jobs(hidden, output, loss, dtype="float64"):
         """``(kernel, signature)`` of the three compiled functions an error pass calls: the
         ``layer`` piece of the hidden activation named ``hidden``, the ``block`` piece of
         the loss named ``loss`` for the output activation named ``output``, and
-        ``data_error``, in that order."""
-        return [(activations.HIDDEN[hidden].layer, activations.LAYER_SIG),
-                (losses.LOSSES[loss].pieces[output].block, losses.BLOCK_SIG),
-                (data_error, DATA_ERROR_SIG)]
+        ``data_error`` (``data_error32`` for ``dtype="float32"``), in that order."""
+        return [(activations.HIDDEN[hidden].layer, activations.LAYER_SIGS[dtype]),
+                (losses.LOSSES[loss].pieces[output].block, losses.BLOCK_SIGS[dtype]),
+                DATA_ERRORS[dtype]]
 
     @classmethod
-    def build(cls, xb, tb, n_samples, sizes, hidden, output, loss):
-        """The pieces for these activation and loss names, compiled or loaded on first use."""
+    def build(cls, xb, tb, n_samples, sizes, hidden, output, loss, dtype="float64"):
+        """The pieces for these activation and loss names, compiled or loaded on first use
+        (``xb`` and ``tb`` in the float type ``dtype``)."""
         return cls(xb, tb, n_samples, sizes,
-                   *(pointer(k, sig) for k, sig in cls.jobs(hidden, output, loss)))
+                   *(pointer(k, sig) for k, sig in cls.jobs(hidden, output, loss, dtype)))
 
     @classmethod
-    def unlinked(cls, xb, tb, n_samples, sizes):
+    def unlinked(cls, xb, tb, n_samples, sizes, dtype="float64"):
         """An ``ErrorPass`` of the same Numba type whose pointers are ``jit.unlinked``: to
         compile a kernel that takes one before its pieces are compiled; never to run."""
-        return cls(xb, tb, n_samples, sizes, unlinked(activations.LAYER_SIG),
-                   unlinked(losses.BLOCK_SIG), unlinked(DATA_ERROR_SIG))
+        return cls(xb, tb, n_samples, sizes, unlinked(activations.LAYER_SIGS[dtype]),
+                   unlinked(losses.BLOCK_SIGS[dtype]), unlinked(DATA_ERRORS[dtype][1]))
 
     def value(self, theta, buf):
-        """``data_error`` of θ, called from Python (``buf``: one buffer of ``scratch``)."""
-        return data_error(theta, self.xb, self.tb, self.n_samples, self.sizes, self.activate,
-                          self.accumulate, buf)
+        """``data_error`` of θ, called from Python (``buf``: one buffer of ``scratch``, θ
+        in the float type of the blocks)."""
+        error = data_error32 if self.xb.dtype == np.float32 else data_error
+        return error(theta, self.xb, self.tb, self.n_samples, self.sizes, self.activate,
+                     self.accumulate, buf)
 
 
 @inline

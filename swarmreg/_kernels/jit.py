@@ -157,6 +157,11 @@ F2 = types.Array(types.float64, 2, "C")
 F3 = types.Array(types.float64, 3, "C")
 I1 = types.Array(types.int64, 1, "C")
 I2 = types.Array(types.int64, 2, "C")
+#: The same for float32 kernels (``dtype="float32"``); ``I2_32`` is a float32 buffer's bits.
+F1_32 = types.Array(types.float32, 1, "C")
+F2_32 = types.Array(types.float32, 2, "C")
+F3_32 = types.Array(types.float32, 3, "C")
+I2_32 = types.Array(types.int32, 2, "C")
 
 
 class Pointer(WrapperAddressProtocol):

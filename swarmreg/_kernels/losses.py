@@ -15,7 +15,13 @@ so an entry holds, for each output activation it fits (``outputs.OUTPUTS``), two
            ``item(T, item, out0, n_out, acts, deltas) -> float``; ``item_loss`` calls it
            by code (``code_of``)
 
-and what the λ conventions read of it (``lambdas``): ``mean_divides_by_outputs``,
+and, for a CUDA kernel (``devices.cuda``), ``value``: one item's loss from its logits
+``z[r, :n_out]`` (a row of a small array) and targets ``T[:n_out, i]``, with the ``math``
+module's functions, for either float type: ``value(z, r, T, i, n_out) -> float``
+(``register_jitable``: CPU and CUDA kernels compile it, Numba's CUDA simulator runs it as
+Python).
+
+And what the λ conventions read of it (``lambdas``): ``mean_divides_by_outputs``,
 whether the libraries' mean of this loss (PyTorch's ``MSELoss()``, Keras's
 ``"mean_squared_error"``, ``jnp.mean``) averages over the N·K elements, so that its
 gradient is ours divided by K (the squared error), or over the N items (the
@@ -32,13 +38,17 @@ from dataclasses import dataclass
 
 import numpy as np
 from numba import types
+from numba.extending import register_jitable
 
 from .activations import logistic_rows
-from .fastmath import exp_scalar
-from .jit import F2, I2, dispatch, inline, llvm_inline, piece
+from .fastmath import any_exp, exp_scalar, float_of, libm_exp, square
+from .jit import F2, F2_32, I2, I2_32, dispatch, inline, llvm_inline, piece
 
 #: Signature of ``block``: ``(buf, bits, z0, n_out, tblk, nb)``.
 BLOCK_SIG = types.void(F2, I2, types.int64, types.int64, F2, types.int64)
+#: ``block``'s signature by float type (``dtype="float32"``: float32 rows and targets).
+BLOCK_SIGS = {"float64": BLOCK_SIG,
+              "float32": types.void(F2_32, I2_32, types.int64, types.int64, F2_32, types.int64)}
 
 
 @dataclass(frozen=True)
@@ -47,6 +57,7 @@ class Pieces:
 
     block: object
     item: object
+    value: object
 
 
 @dataclass(frozen=True)
@@ -63,7 +74,18 @@ class Loss:
 @inline
 def _softplus(x):
     """``log(1 + e^x)`` without overflow."""
-    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+    return max(x, float_of(x, 0.0)) + math.log1p(libm_exp(-abs(x)))
+
+
+@inline
+def _row_max(buf, z0, n_out, nb):
+    """Row −3 ← each item's largest logit."""
+    m = buf.shape[0] - 3
+    for s in range(nb):
+        buf[m, s] = buf[z0, s]
+    for k in range(1, n_out):
+        for s in range(nb):
+            buf[m, s] = max(buf[m, s], buf[z0 + k, s])
 
 
 @inline
@@ -72,7 +94,7 @@ def _add_squared_errors(buf, z0, n_out, tblk, nb):
     for k in range(n_out):
         for s in range(nb):
             d = buf[z0 + k, s] - tblk[k, s]
-            buf[acc, s] += d * d
+            buf[acc, s] += square(d)
 
 
 @inline
@@ -91,6 +113,20 @@ def _softmax_item(acts, deltas, out0, n_out):
     return m, s
 
 
+@register_jitable
+def _softplus_of(x):
+    """``log(1 + e^x)`` without overflow, for ``value`` functions."""
+    return max(x, float_of(x, 0.0)) + math.log1p(math.exp(-abs(x)))
+
+
+@register_jitable
+def _max_logit(z, r, n_out):
+    m = z[r, 0]
+    for k in range(1, n_out):
+        m = max(m, z[r, k])
+    return m
+
+
 # -- mse ----------------------------------------------------------------------------------
 
 @piece
@@ -100,24 +136,21 @@ def softmax_mse(buf, bits, z0, n_out, tblk, nb):
     m = buf.shape[0] - 3
     ssum = buf.shape[0] - 2
     acc = buf.shape[0] - 1
-    for s in range(nb):
-        buf[m, s] = buf[z0, s]
-    for k in range(1, n_out):
-        for s in range(nb):
-            buf[m, s] = max(buf[m, s], buf[z0 + k, s])
+    one = float_of(buf, 1.0)
+    _row_max(buf, z0, n_out, nb)
     for s in range(nb):
         buf[ssum, s] = 0.0
     for k in range(n_out):
         for s in range(nb):
-            e = exp_scalar(buf[z0 + k, s] - buf[m, s])
+            e = any_exp(buf[z0 + k, s] - buf[m, s])
             buf[z0 + k, s] = e
             buf[ssum, s] += e
     for s in range(nb):
-        buf[ssum, s] = 1.0 / buf[ssum, s]
+        buf[ssum, s] = one / buf[ssum, s]
     for k in range(n_out):
         for s in range(nb):
             d = buf[z0 + k, s] * buf[ssum, s] - tblk[k, s]
-            buf[acc, s] += d * d
+            buf[acc, s] += square(d)
 
 
 @llvm_inline
@@ -136,6 +169,22 @@ def softmax_mse_item(T, item, out0, n_out, acts, deltas):
     return total
 
 
+@register_jitable
+def softmax_mse_value(z, r, T, i, n_out):
+    m = _max_logit(z, r, n_out)
+    total = float_of(z, 0.0)
+    for k in range(n_out):
+        e = math.exp(z[r, k] - m)
+        z[r, k] = e
+        total += e
+    scale = float_of(z, 1.0) / total
+    loss = 0.0
+    for k in range(n_out):
+        d = z[r, k] * scale - T[k, i]
+        loss += d * d
+    return loss
+
+
 @piece
 def identity_mse(buf, bits, z0, n_out, tblk, nb):
     """Identity outputs, squared error."""
@@ -151,6 +200,15 @@ def identity_mse_item(T, item, out0, n_out, acts, deltas):
         total += r * r
         deltas[out0 + k] = 2.0 * r
     return total
+
+
+@register_jitable
+def identity_mse_value(z, r, T, i, n_out):
+    loss = 0.0
+    for k in range(n_out):
+        d = z[r, k] - T[k, i]
+        loss += d * d
+    return loss
 
 
 @piece
@@ -172,6 +230,16 @@ def logistic_mse_item(T, item, out0, n_out, acts, deltas):
     return total
 
 
+@register_jitable
+def logistic_mse_value(z, r, T, i, n_out):
+    one = float_of(z, 1.0)
+    loss = 0.0
+    for k in range(n_out):
+        d = one / (one + math.exp(-z[r, k])) - T[k, i]
+        loss += d * d
+    return loss
+
+
 # -- cross_entropy ------------------------------------------------------------------------
 
 @piece
@@ -180,11 +248,7 @@ def softmax_cross_entropy(buf, bits, z0, n_out, tblk, nb):
     m = buf.shape[0] - 3
     ssum = buf.shape[0] - 2
     acc = buf.shape[0] - 1
-    for s in range(nb):
-        buf[m, s] = buf[z0, s]
-    for k in range(1, n_out):
-        for s in range(nb):
-            buf[m, s] = max(buf[m, s], buf[z0 + k, s])
+    _row_max(buf, z0, n_out, nb)
     for k in range(n_out):  # the logits are not needed unshifted
         for s in range(nb):
             buf[z0 + k, s] -= buf[m, s]
@@ -192,7 +256,7 @@ def softmax_cross_entropy(buf, bits, z0, n_out, tblk, nb):
         buf[ssum, s] = 0.0
     for k in range(n_out):
         for s in range(nb):
-            buf[ssum, s] += math.exp(buf[z0 + k, s])
+            buf[ssum, s] += libm_exp(buf[z0 + k, s])
     for s in range(nb):
         buf[ssum, s] = math.log(buf[ssum, s])  # log Σ_k exp(z_k − max)
     for k in range(n_out):
@@ -215,15 +279,29 @@ def softmax_cross_entropy_item(T, item, out0, n_out, acts, deltas):
     return total
 
 
+@register_jitable
+def softmax_cross_entropy_value(z, r, T, i, n_out):
+    m = _max_logit(z, r, n_out)
+    total = float_of(z, 0.0)
+    for k in range(n_out):
+        total += math.exp(z[r, k] - m)
+    lse = m + math.log(total)
+    loss = 0.0
+    for k in range(n_out):
+        loss -= T[k, i] * (z[r, k] - lse)
+    return loss
+
+
 @piece
 def logistic_cross_entropy(buf, bits, z0, n_out, tblk, nb):
     """Logistic outputs, cross-entropy ``t·softplus(−z) + (1 − t)·softplus(z)``."""
     acc = buf.shape[0] - 1
+    one = float_of(buf, 1.0)
     for k in range(n_out):
         for s in range(nb):
             z = buf[z0 + k, s]
             t = tblk[k, s]
-            buf[acc, s] += t * _softplus(-z) + (1.0 - t) * _softplus(z)
+            buf[acc, s] += t * _softplus(-z) + (one - t) * _softplus(z)
 
 
 @llvm_inline
@@ -238,16 +316,28 @@ def logistic_cross_entropy_item(T, item, out0, n_out, acts, deltas):
     return total
 
 
+@register_jitable
+def logistic_cross_entropy_value(z, r, T, i, n_out):
+    one = float_of(z, 1.0)
+    loss = 0.0
+    for k in range(n_out):
+        t = T[k, i]
+        loss += t * _softplus_of(-z[r, k]) + (one - t) * _softplus_of(z[r, k])
+    return loss
+
+
 #: The data errors by name.
 LOSSES = {loss.name: loss for loss in (
     Loss("mse", "Σ_k (y_k − t_k)²", {
-        "softmax": Pieces(softmax_mse, softmax_mse_item),
-        "identity": Pieces(identity_mse, identity_mse_item),
-        "logistic": Pieces(logistic_mse, logistic_mse_item),
+        "softmax": Pieces(softmax_mse, softmax_mse_item, softmax_mse_value),
+        "identity": Pieces(identity_mse, identity_mse_item, identity_mse_value),
+        "logistic": Pieces(logistic_mse, logistic_mse_item, logistic_mse_value),
     }, mean_divides_by_outputs=True),
     Loss("cross_entropy", "−Σ_k t_k log y_k (logistic: −Σ_k [t_k log y_k + (1 − t_k) log(1 − y_k)])", {
-        "softmax": Pieces(softmax_cross_entropy, softmax_cross_entropy_item),
-        "logistic": Pieces(logistic_cross_entropy, logistic_cross_entropy_item),
+        "softmax": Pieces(softmax_cross_entropy, softmax_cross_entropy_item,
+                          softmax_cross_entropy_value),
+        "logistic": Pieces(logistic_cross_entropy, logistic_cross_entropy_item,
+                           logistic_cross_entropy_value),
     }, mean_divides_by_outputs=False),
 )}
 

@@ -15,6 +15,8 @@ STOP_REASONS = {
     "diverged": "back-prop's E became non-finite; theta is the last finite one",
     "converged": "L-BFGS-B met its tolerances",
     "failed": "L-BFGS-B stopped on an error; the reason reads 'failed: <scipy's message>'",
+    "interrupted": "Ctrl-C (KeyboardInterrupt) ended the run: TrainingInterrupted carries the "
+                   "result so far",
 }
 
 RAN_OUT, HIT_TARGET, STALLED, DIVERGED = 0, 1, 2, 3

@@ -236,6 +236,18 @@ def iterate(swarm, settings, steps, data, lam, penalty_mask, work, history, stop
 
 
 @inline
+def mean_position(pos, mean):
+    """``mean ← (1/P)·Σ_i pos[i]``, summed in particle order."""
+    for j in range(pos.shape[1]):
+        mean[j] = 0.0
+    for i in range(pos.shape[0]):
+        for j in range(pos.shape[1]):
+            mean[j] += pos[i, j]
+    for j in range(pos.shape[1]):
+        mean[j] /= pos.shape[0]
+
+
+@inline
 def finish_iteration(counters, history, best_err, improved, stop):
     """Count an iteration, record ``best_err`` in ``history`` and return the stop code it
     meets (``HIT_TARGET``, ``STALLED``), or −1 to go on."""

@@ -32,6 +32,15 @@ class Algorithm:
         The iteration loop the devices run (``iterate``'s signature and protocol).
     evaluations : callable(state) -> float, optional
         Full passes over the data made so far (default ``state.counters[3]``).
+    positions : tuple of str
+        The state's fields that hold positions or moves of them (``pos`` and ``best``, and
+        e.g. velocities and personal bests): kept in the run's float type (``dtype=``).
+        The other fields stay as ``init`` makes them (errors and draws in float64).
+    gpu : GPU or None
+        The algorithm's part on a CUDA GPU (``devices.cuda``, docs/design.md §13), or None
+        where it has none.
+    dtypes : tuple of str
+        The float types it runs in (``devices.DTYPES``, or fewer).
     """
 
     name: str
@@ -43,3 +52,25 @@ class Algorithm:
     swarm_size: Callable
     loop: object = swarm.iterate
     evaluations: Callable = None
+    positions: tuple = ("pos", "best")
+    gpu: object = None
+    dtypes: tuple = ("float64", "float32")
+
+
+@dataclass(frozen=True)
+class GPU:
+    """An algorithm's part on a CUDA GPU: functions that the kernel of
+    ``_kernels/gpu/swarm.py`` calls (its docstring lists them), written once as
+    ``numba.extending.register_jitable`` functions, so that the CUDA target compiles them
+    and Numba's simulator runs them as Python.
+
+    Attributes
+    ----------
+    fields : tuple of str
+        The state's fields the GPU reads or writes (the others stay on the host).
+    kernels : callable(options) -> dict
+        ``moves``, ``passes``, ``finish``, ``tell`` and ``keep``, chosen for the options.
+    """
+
+    fields: tuple
+    kernels: Callable

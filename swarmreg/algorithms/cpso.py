@@ -202,13 +202,34 @@ def _unit_output(h, x, n_in, xblk, buf, bits, nb, activate):
     activate(buf, bits, 0, 1, nb)
 
 
+@inline
+def _swap(s, x, blk, swarm, settings, data, buf, bits, nb, out, o0):
+    """Block ``blk``'s logits with part s of the context replaced by ``x``, into
+    ``out[o0 : o0 + K, :nb]`` (``out`` may be the cached logits themselves); for a unit, its
+    new outputs are left in row 0 of ``buf``."""
+    n_units, n_out = swarm.hidden.shape[1], swarm.logits.shape[1]
+    n_in = settings.dims[0] - 1 - n_out
+    index, context = settings.index, swarm.context
+    z, a = swarm.logits[blk], swarm.hidden[blk]
+    if s < n_units:  # unit s: swap its contribution to the logits
+        _unit_output(s, x, n_in, data.xb[blk], buf, bits, nb, data.activate)
+        for k in range(n_out):
+            u_new = x[n_in + 1 + k]
+            u_old = context[index[s, n_in + 1 + k]]
+            for t in range(nb):
+                out[o0 + k, t] = z[k, t] + (buf[0, t] * u_new - a[s, t] * u_old)
+    else:  # the output biases
+        for k in range(n_out):
+            shift = x[k] - context[index[s, k]]
+            for t in range(nb):
+                out[o0 + k, t] = z[k, t] + shift
+
+
 @llvm_inline
 def part_error(s, x, swarm, settings, data, lam, penalty_mask, buf):
     """``E`` of the context with part s replaced by ``x``, from the cached hidden outputs
     and logits (module docstring); a non-finite E is +inf."""
-    n_units, n_out = swarm.hidden.shape[1], swarm.logits.shape[1]
-    n_in = settings.dims[0] - 1 - n_out
-    index, context = settings.index, swarm.context
+    n_out = swarm.logits.shape[1]
     bits = buf.view(np.int64)
     z0 = (buf.shape[0] - 3) // 2
     acc = buf.shape[0] - 1
@@ -217,25 +238,14 @@ def part_error(s, x, swarm, settings, data, lam, penalty_mask, buf):
         buf[acc, t] = 0.0
     for blk in range(data.xb.shape[0]):
         nb = min(block, data.n_samples - blk * block)
-        z, a = swarm.logits[blk], swarm.hidden[blk]
-        if s < n_units:  # unit s: swap its contribution to the logits
-            _unit_output(s, x, n_in, data.xb[blk], buf, bits, nb, data.activate)
-            for k in range(n_out):
-                u_new = x[n_in + 1 + k]
-                u_old = context[index[s, n_in + 1 + k]]
-                for t in range(nb):
-                    buf[z0 + k, t] = z[k, t] + (buf[0, t] * u_new - a[s, t] * u_old)
-        else:  # the output biases
-            for k in range(n_out):
-                shift = x[k] - context[index[s, k]]
-                for t in range(nb):
-                    buf[z0 + k, t] = z[k, t] + shift
+        _swap(s, x, blk, swarm, settings, data, buf, bits, nb, buf, z0)
         data.accumulate(buf, bits, z0, n_out, data.tb[blk], nb)
     total = 0.0
     for t in range(block):
         total += buf[acc, t]
     e = total / data.n_samples
     if lam != 0.0:
+        index, context = settings.index, swarm.context
         pen = swarm.context_err[1]
         for j in range(settings.dims[s]):
             c = context[index[s, j]]
@@ -308,28 +318,15 @@ def _refresh(swarm, data, lam, penalty_mask, buf):
 def _adopt(s, i, swarm, settings, data, buf):
     """Make particle i's position the context's part s, and update the caches by swapping
     its contribution (as ``part_error`` computed it)."""
-    n_units, n_out = swarm.hidden.shape[1], swarm.logits.shape[1]
-    n_in = settings.dims[0] - 1 - n_out
     x, index, context = swarm.pos[s, i], settings.index, swarm.context
     bits = buf.view(np.int64)
     block = buf.shape[1]
     for blk in range(data.xb.shape[0]):
         nb = min(block, data.n_samples - blk * block)
-        z, a = swarm.logits[blk], swarm.hidden[blk]
-        if s < n_units:
-            _unit_output(s, x, n_in, data.xb[blk], buf, bits, nb, data.activate)
-            for k in range(n_out):
-                u_new = x[n_in + 1 + k]
-                u_old = context[index[s, n_in + 1 + k]]
-                for t in range(nb):
-                    z[k, t] = z[k, t] + (buf[0, t] * u_new - a[s, t] * u_old)
+        _swap(s, x, blk, swarm, settings, data, buf, bits, nb, swarm.logits[blk], 0)
+        if s < swarm.hidden.shape[1]:
             for t in range(nb):
-                a[s, t] = buf[0, t]
-        else:
-            for k in range(n_out):
-                shift = x[k] - context[index[s, k]]
-                for t in range(nb):
-                    z[k, t] = z[k, t] + shift
+                swarm.hidden[blk, s, t] = buf[0, t]
     for j in range(settings.dims[s]):
         context[index[s, j]] = x[j]
     swarm.context_err[0] = swarm.err[s, i]
@@ -486,4 +483,5 @@ CPSO = Algorithm(
     # pos, vel, pbest and two iterations' draws (2 rows each): 7 (P, n) float64 arrays, and
     # the caches (N·(H + K)), small beside them.
     state_bytes=lambda P, n: 8 * 7 * P * n,
-    swarm_size=lambda n_params: 30, loop=iterate, evaluations=lambda state: state.cost[0])
+    swarm_size=lambda n_params: 30, loop=iterate, evaluations=lambda state: state.cost[0],
+    dtypes=("float64",))

@@ -17,7 +17,10 @@ authors' code); positions as every algorithm's (``_start``).
 
 Draws, serially from the run's generator, per iteration: the permutation
 (``Generator.permutation(P)``'s draws), then for each pair k in order its loser's R1, R2
-and R3 rows.
+and R3 rows.  On a GPU (``GPU``, at the end) the iterations draw from the counter-based
+stream of ``_kernels.philox`` instead: the permutation sorts the particles by a uniform key
+each, from counter (k, purpose 0, i, 0); pair e's R1 and R2 of coordinate j come from
+(k, 1, e, j), its R3 from (k, 2, e, j).
 """
 
 import math
@@ -25,13 +28,15 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
+from numba.extending import register_jitable
 
-from .._kernels.jit import inline, llvm_inline, piece
+from .._kernels.jit import llvm_inline, piece
 from .._kernels.pcg64 import next_double, shuffle, state_words
-from .._kernels.swarm import run_tasks
+from .._kernels.philox import uniforms
+from .._kernels.swarm import mean_position, run_tasks
 from .._validation import check_real
 from . import _start
-from ._base import Algorithm
+from ._base import GPU, Algorithm
 
 
 class State(NamedTuple):
@@ -148,29 +153,16 @@ def tasks(swarm, settings, slot):
     return swarm.rnd.shape[1]
 
 
-@inline
-def _mean_position(swarm):
-    """``swarm.mean ← (1/P)·Σ_i pos[i]``, summed in particle order."""
-    pos, mean = swarm.pos, swarm.mean
-    for j in range(pos.shape[1]):
-        mean[j] = 0.0
-    for i in range(pos.shape[0]):
-        for j in range(pos.shape[1]):
-            mean[j] += pos[i, j]
-    for j in range(pos.shape[1]):
-        mean[j] /= pos.shape[0]
-
-
 @piece
 def start(swarm, settings):
     """The mean of the starting positions."""
-    _mean_position(swarm)
+    mean_position(swarm.pos, swarm.mean)
 
 
 @piece
 def tell(swarm, settings, slot):
     """The mean of the new positions, for the next iteration."""
-    _mean_position(swarm)
+    mean_position(swarm.pos, swarm.mean)
 
 
 def init(options, n_particles, objective, rng):
@@ -191,10 +183,105 @@ def kernels(options):
     return dict(take=take, tasks=tasks, start=start, tell=tell, draw=draw_piece)
 
 
+# -- on a CUDA GPU (devices.cuda, _kernels/gpu/swarm.py) ----------------------------------
+
+#: What each draw of an iteration is for: the ``purpose`` word of its Philox counter.
+_PAIRING, _R12, _R3 = 0, 1, 2
+
+
+@register_jitable
+def gpu_pairing_key(k, i, swarm, settings, key, aux):
+    """Particle i's sort key for iteration k's permutation."""
+    u, _ = uniforms(key, k, _PAIRING, i, 0)
+    aux.keys[i] = u
+
+
+@register_jitable
+def gpu_permute(k, i, swarm, settings, key, aux):
+    """``perm[0]``: the particles by key (by index on ties), one place per call."""
+    keys = aux.keys
+    place = 0
+    for q in range(keys.shape[0]):
+        if keys[q] < keys[i] or (keys[q] == keys[i] and q < i):
+            place += 1
+    swarm.perm[0, place] = i
+
+
+@register_jitable
+def gpu_pair(k, e, swarm, settings, key, aux):
+    """Pair e (e < ⌊P/2⌋): its winner in ``perm[1, e]``, its loser in the evaluation list."""
+    h = swarm.pos.shape[0] // 2
+    if e < h:
+        first, second = swarm.perm[0, e], swarm.perm[0, e + h]
+        win, lose = (first, second) if swarm.err[first] < swarm.err[second] else (second, first)
+        swarm.perm[1, e] = win
+        aux.todo[1 + e] = lose
+
+
+@register_jitable
+def gpu_finish(k, swarm, settings, aux):
+    aux.todo[0] = swarm.pos.shape[0] // 2
+
+
+@register_jitable
+def gpu_mean_tasks(k, swarm, aux):
+    return swarm.pos.shape[1]
+
+
+@register_jitable
+def gpu_mean(k, j, swarm, settings, key, aux):
+    """``mean[j]``, summed in particle order (``_mean_position``)."""
+    pos = swarm.pos
+    total = 0.0
+    for i in range(pos.shape[0]):
+        total += pos[i, j]
+    swarm.mean[j] = total / pos.shape[0]
+
+
+@register_jitable
+def gpu_learn_tasks(k, swarm, aux):
+    return aux.todo[0] * swarm.pos.shape[1]
+
+
+@register_jitable
+def gpu_learn(k, task, swarm, settings, key, aux):
+    """Task e·n + j: coordinate j of pair e's loser (``move``)."""
+    pos, vel = swarm.pos, swarm.vel
+    n = pos.shape[1]
+    e = task // n
+    j = task - e * n
+    win, lose = swarm.perm[1, e], aux.todo[1 + e]
+    r1, r2 = uniforms(key, k, _R12, e, j)
+    r3, _ = uniforms(key, k, _R3, e, j)
+    x = pos[lose, j]
+    v = r1 * vel[lose, j] + r2 * (pos[win, j] - x) + settings.phi * r3 * (swarm.mean[j] - x)
+    v = min(max(v, -settings.v_max[j]), settings.v_max[j])
+    vel[lose, j] = v
+    pos[lose, j] = min(max(x + v, settings.lo), settings.hi)
+
+
+@register_jitable
+def gpu_tell(k, p, swarm, settings):
+    return False
+
+
+@register_jitable
+def gpu_keep(p, j, swarm):
+    pass
+
+
+def gpu_kernels(options):
+    return dict(moves=((gpu_mean_tasks, gpu_mean), (gpu_learn_tasks, gpu_learn)),
+                passes=(gpu_pairing_key, gpu_permute, gpu_pair), finish=gpu_finish,
+                tell=gpu_tell, keep=gpu_keep)
+
+
 CSO = Algorithm(
     "cso", "Competitive Swarm Optimizer (Cheng & Jin 2015): random pairs, the loser learns "
     "from the winner and the swarm's mean", Options, init, kernels,
     # pos, vel and two iterations' draws (1.5 rows each): 5 (P, n) float64 arrays, and 1 more
     # at the peak, the temporary of drawing the starting positions.
     state_bytes=lambda P, n: 8 * 6 * P * n,
-    swarm_size=lambda n_params: 100)
+    swarm_size=lambda n_params: 100, positions=("pos", "best", "vel"),
+    gpu=GPU(fields=("pos", "err", "best", "best_err", "counters", "vel", "mean", "perm"),
+            kernels=gpu_kernels))

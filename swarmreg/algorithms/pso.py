@@ -17,7 +17,10 @@ each personal best becomes the new position where that is strictly better.
 
 Draws, serially from the run's generator: the starting positions (row by row), the
 starting velocities; then per iteration and particle its r1 row, its r2 row, then (if
-``death_prob > 0``) its death draw and, if it dies, its new position.
+``death_prob > 0``) its death draw and, if it dies, its new position.  On a GPU (``GPU``,
+at the end) the iterations draw from the counter-based stream of ``_kernels.philox``
+instead: r1 and r2 of coordinate j of particle i in iteration k from counter
+(k, purpose 0, i, j), its death draw from (k, 1, i, 0), its new coordinate from (k, 2, i, j).
 
 ``MCCAFFREY`` holds McCaffrey's settings, swarmreg's defaults before its swarm learned to
 scale: positions start uniform in the box [−10, 10] that also bounds the search, no
@@ -29,13 +32,15 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
+from numba.extending import register_jitable
 
 from .._kernels.jit import inline, llvm_inline, piece
 from .._kernels.pcg64 import next_double, state_words
+from .._kernels.philox import uniforms
 from .._kernels.swarm import run_tasks
 from .._validation import check_choice, check_real
 from . import _start
-from ._base import Algorithm
+from ._base import GPU, Algorithm
 
 
 class State(NamedTuple):
@@ -281,10 +286,105 @@ def kernels(options):
                 draw=draw_piece)
 
 
+# -- on a CUDA GPU (devices.cuda, _kernels/gpu/swarm.py) ----------------------------------
+
+#: What each draw of an iteration is for: the ``purpose`` word of its Philox counter.
+_STEP, _DEATH, _REBIRTH = 0, 1, 2
+
+
+@register_jitable
+def _gpu_move(k, i, j, g, swarm, settings, key):
+    """Coordinate j of particle i in iteration k, towards the personal best of particle g
+    (−1: the swarm's best), as ``_move`` does it."""
+    pos, vel, pbest = swarm.pos, swarm.vel, swarm.pbest
+    x = pos[i, j]
+    attractor = swarm.best[j] if g < 0 else pbest[g, j]
+    r1, r2 = uniforms(key, k, _STEP, i, j)
+    v = (settings.inertia * vel[i, j] + settings.c1 * r1 * (pbest[i, j] - x)
+         + settings.c2 * r2 * (attractor - x))
+    v = min(max(v, -settings.v_max[j]), settings.v_max[j])
+    vel[i, j] = v
+    moved = min(max(x + v, settings.lo), settings.hi)
+    if swarm.reborn[0, i]:
+        u, _ = uniforms(key, k, _REBIRTH, i, j)
+        moved = min(max(settings.init_lo[j] + settings.init_width[j] * u, settings.lo),
+                    settings.hi)
+    pos[i, j] = moved
+
+
+@register_jitable
+def gpu_move_tasks(k, swarm, aux):
+    """One task per coordinate of every particle."""
+    return swarm.pos.shape[0] * swarm.pos.shape[1]
+
+
+@register_jitable
+def gpu_move_global(k, task, swarm, settings, key, aux):
+    """Task i·n + j: coordinate j of particle i, towards the swarm's best."""
+    n = swarm.pos.shape[1]
+    i = task // n
+    _gpu_move(k, i, task - i * n, -1, swarm, settings, key)
+
+
+@register_jitable
+def gpu_move_ring(k, task, swarm, settings, key, aux):
+    """Task i·n + j: coordinate j of particle i, towards the best of i − 1, i, i + 1."""
+    n_particles, n = swarm.pos.shape
+    i = task // n
+    err = swarm.pbest_err
+    g = i
+    left = (i - 1) % n_particles
+    right = (i + 1) % n_particles
+    if err[left] < err[g]:
+        g = left
+    if err[right] < err[g]:
+        g = right
+    _gpu_move(k, i, task - i * n, g, swarm, settings, key)
+
+
+@register_jitable
+def gpu_death(k, i, swarm, settings, key, aux):
+    """Whether particle i dies in iteration k (``reborn[0]``); every particle is evaluated."""
+    u, _ = uniforms(key, k, _DEATH, i, 0)
+    swarm.reborn[0, i] = settings.death_prob > 0.0 and u < settings.death_prob
+    aux.todo[1 + i] = i
+
+
+@register_jitable
+def gpu_finish(k, swarm, settings, aux):
+    aux.todo[0] = swarm.pos.shape[0]
+
+
+@register_jitable
+def gpu_tell(k, p, swarm, settings):
+    """``tell`` (``start`` at k = 0) for particle p: whether its position becomes its
+    personal best."""
+    if k == 0 or swarm.reborn[0, p] or swarm.err[p] < swarm.pbest_err[p]:
+        swarm.pbest_err[p] = swarm.err[p]
+        return True
+    return False
+
+
+@register_jitable
+def gpu_keep(p, j, swarm):
+    swarm.pbest[p, j] = swarm.pos[p, j]
+
+
+#: The topologies on a GPU: the move task of each social attractor.
+GPU_TOPOLOGIES = {"global": gpu_move_global, "ring": gpu_move_ring}
+
+
+def gpu_kernels(options):
+    return dict(moves=((gpu_move_tasks, GPU_TOPOLOGIES[options.topology]),), passes=(gpu_death,),
+                finish=gpu_finish, tell=gpu_tell, keep=gpu_keep)
+
+
 PSO = Algorithm(
     "pso", "global-best or ring PSO (McCaffrey; Clerc–Kennedy constriction)", Options, init,
     kernels,
     # pos, vel, pbest and two iterations' draws (3 rows each): 9 (P, n) float64 arrays, and
     # 2 more at the peak, the temporaries of drawing the starting positions.
     state_bytes=lambda P, n: 8 * 11 * P * n,
-    swarm_size=lambda n_params: 30)
+    swarm_size=lambda n_params: 30, positions=("pos", "best", "vel", "pbest"),
+    gpu=GPU(fields=("pos", "err", "best", "best_err", "counters", "vel", "pbest", "pbest_err",
+                    "reborn"), kernels=gpu_kernels))

@@ -17,7 +17,10 @@ The authors' code starts Δx at zero.
 
 Draws, serially from the run's generator, per iteration: for each rank r its learning draw
 u_r; then for each learner in rank order its r1, r2, r3 rows and its row of demonstrator
-draws d (the demonstrator of coordinate j is rank ``r + 1 + ⌊d_j·(P − 1 − r)⌋``).
+draws d (the demonstrator of coordinate j is rank ``r + 1 + ⌊d_j·(P − 1 − r)⌋``).  On a GPU
+(``GPU``, at the end) the iterations draw from the counter-based stream of
+``_kernels.philox`` instead: u_r from counter (k, purpose 0, r, 0); learner i's r1 and r2 of
+coordinate j from (k, 1, i, j), its r3 and d_j from (k, 2, i, j).
 """
 
 import math
@@ -25,13 +28,15 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
+from numba.extending import register_jitable
 
 from .._kernels.jit import inline, llvm_inline, piece
 from .._kernels.pcg64 import next_double, state_words
-from .._kernels.swarm import run_tasks
+from .._kernels.philox import uniforms
+from .._kernels.swarm import mean_position, run_tasks
 from .._validation import check_int, check_real
 from . import _start
-from ._base import Algorithm
+from ._base import GPU, Algorithm
 
 
 class State(NamedTuple):
@@ -188,14 +193,7 @@ def _rank_and_mean(swarm):
             rank[i] = rank[i - 1]
             i -= 1
         rank[i] = r
-    pos, mean = swarm.pos, swarm.mean
-    for j in range(pos.shape[1]):
-        mean[j] = 0.0
-    for i in range(pos.shape[0]):
-        for j in range(pos.shape[1]):
-            mean[j] += pos[i, j]
-    for j in range(pos.shape[1]):
-        mean[j] /= pos.shape[0]
+    mean_position(swarm.pos, swarm.mean)
 
 
 @piece
@@ -230,9 +228,103 @@ def kernels(options):
     return dict(take=take, tasks=tasks, start=start, tell=tell, draw=draw_piece)
 
 
+# -- on a CUDA GPU (devices.cuda, _kernels/gpu/swarm.py) ----------------------------------
+
+#: What each draw of an iteration is for: the ``purpose`` word of its Philox counter.
+_LEARNING, _R12, _R3_DEMONSTRATOR = 0, 1, 2
+
+
+@register_jitable
+def gpu_rank(k, i, swarm, settings, key, aux):
+    """Particle i's place in ``rank`` (worst first, ties by index: ``_rank_and_mean``'s)."""
+    err = swarm.err
+    place = 0
+    for q in range(err.shape[0]):
+        if err[q] > err[i] or (err[q] == err[i] and q < i):
+            place += 1
+    swarm.rank[place] = i
+
+
+@register_jitable
+def gpu_learning(k, r, swarm, settings, key, aux):
+    """Whether the particle of rank r learns in iteration k (``learns[0]``)."""
+    u, _ = uniforms(key, k, _LEARNING, r, 0)
+    swarm.learns[0, r] = u < settings.learning[r] and r < swarm.pos.shape[0] - 1
+
+
+@register_jitable
+def gpu_finish(k, swarm, settings, aux):
+    """The learners in rank order: ``movers`` (their ranks) and the evaluation list."""
+    count = 0
+    for r in range(swarm.pos.shape[0]):
+        if swarm.learns[0, r]:
+            swarm.movers[count] = r
+            aux.todo[1 + count] = swarm.rank[r]
+            count += 1
+    aux.todo[0] = count
+
+
+@register_jitable
+def gpu_mean_tasks(k, swarm, aux):
+    return swarm.pos.shape[1]
+
+
+@register_jitable
+def gpu_mean_and_freeze(k, j, swarm, settings, key, aux):
+    """``mean[j]`` (summed in particle order) and ``frozen[:, j]``, before anything moves."""
+    pos, frozen = swarm.pos, swarm.frozen
+    total = 0.0
+    for i in range(pos.shape[0]):
+        total += pos[i, j]
+        frozen[i, j] = pos[i, j]
+    swarm.mean[j] = total / pos.shape[0]
+
+
+@register_jitable
+def gpu_learn_tasks(k, swarm, aux):
+    return aux.todo[0] * swarm.pos.shape[1]
+
+
+@register_jitable
+def gpu_learn(k, task, swarm, settings, key, aux):
+    """Task m·n + j: coordinate j of the m-th learner (``move``)."""
+    frozen, pos, vel, rank = swarm.frozen, swarm.pos, swarm.vel, swarm.rank
+    n_particles, n = pos.shape
+    m = task // n
+    j = task - m * n
+    r = swarm.movers[m]
+    i = rank[r]
+    r1, r2 = uniforms(key, k, _R12, i, j)
+    r3, d = uniforms(key, k, _R3_DEMONSTRATOR, i, j)
+    demonstrator = rank[min(r + 1 + int(d * (n_particles - 1 - r)), n_particles - 1)]
+    x = frozen[i, j]
+    v = (r1 * vel[i, j] + r2 * (frozen[demonstrator, j] - x)
+         + settings.epsilon * r3 * (swarm.mean[j] - x))
+    vel[i, j] = v
+    pos[i, j] = min(max(x + v, settings.lo), settings.hi)
+
+
+@register_jitable
+def gpu_tell(k, p, swarm, settings):
+    return False
+
+
+@register_jitable
+def gpu_keep(p, j, swarm):
+    pass
+
+
+def gpu_kernels(options):
+    return dict(moves=((gpu_mean_tasks, gpu_mean_and_freeze), (gpu_learn_tasks, gpu_learn)),
+                passes=(gpu_rank, gpu_learning), finish=gpu_finish, tell=gpu_tell,
+                keep=gpu_keep)
+
+
 SLPSO = Algorithm(
     "slpso", "social-learning PSO (Cheng & Jin 2015): learners follow better-ranked "
     "demonstrators; its parameters set from the dimension", Options, init, kernels,
     # pos, vel, frozen and two iterations' draws (4 rows each): 11 (P, n) float64 arrays.
     state_bytes=lambda P, n: 8 * 11 * P * n,
-    swarm_size=lambda n_params: 100 + n_params // 10)
+    swarm_size=lambda n_params: 100 + n_params // 10, positions=("pos", "best", "vel", "frozen"),
+    gpu=GPU(fields=("pos", "err", "best", "best_err", "counters", "vel", "mean", "rank", "movers",
+                    "frozen", "learns"), kernels=gpu_kernels))

@@ -7,11 +7,13 @@ import warnings
 import numpy as np
 
 from .. import datasets, estimators
+from .._training import TrainingInterrupted
 from ..algorithms import ALGORITHMS
 from ..backprop import RULES
 from ..network import HIDDEN_ACTIVATIONS
 from ..saving import save_model
-from ._common import UsageError, column, fraction_or_count, int_list, one_character, user_inputs
+from ._common import (UsageError, column, fraction_or_count, int_list, one_character,
+                      positive_seconds, user_inputs)
 
 NAME = "train"
 INTERRUPTED = "training interrupted"
@@ -36,6 +38,9 @@ _TRAINER_OPTIONS = (
     ("--epochs", "epochs", ("backprop",), "max_iter"),
     ("--momentum", "momentum", ("backprop",), "momentum"),
     ("--progress", "progress", ("pso", "backprop"), "progress"),
+    ("--checkpoint", "checkpoint", ("pso", "backprop"), "checkpoint"),
+    ("--checkpoint-every", "checkpoint_every", ("pso", "backprop"), "checkpoint_every"),
+    ("--resume", "resume", ("pso", "backprop"), None),  # an argument of fit
 )
 _CSV_OPTIONS = (("--target", "target"), ("--delimiter", "delimiter"), ("--encoding", "encoding"))
 
@@ -116,6 +121,16 @@ def add_parser(subparsers):
     both = train.add_argument_group("pso and backprop only")
     both.add_argument("--progress", action="store_const", const=True, default=None,
                       help="show a progress bar (needs tqdm) (default: off)")
+    both.add_argument("--checkpoint", default=None, metavar="PATH",
+                      help="write the run's state there as it goes (and at the end, and on "
+                           "Ctrl-C), the previous one kept as PATH.prev (default: none)")
+    both.add_argument("--checkpoint-every", type=positive_seconds, default=None, metavar="SECONDS",
+                      help="seconds between two checkpoints "
+                           f"{default('pso', 'checkpoint_every')}")
+    both.add_argument("--resume", default=None, metavar="PATH",
+                      help="go on with the run of this checkpoint, written by the same command "
+                           "(with --checkpoint) that was killed or interrupted; the result is the "
+                           "run's uninterrupted one (default: start anew)")
     return train
 
 
@@ -173,7 +188,7 @@ def _build_estimator(args, n_features, y_train):
                   random_state=args.seed, standardize=args.standardize)
     for _, attr, trainers, name in _TRAINER_OPTIONS:
         value = getattr(args, attr)
-        if value is not None and args.trainer in trainers:
+        if value is not None and args.trainer in trainers and name is not None:
             params[name] = value
     if params.get("batch_size") == 0:
         params["batch_size"] = None
@@ -186,15 +201,49 @@ def _mse(est, X, y):
     return float(np.mean(np.sum(residual.reshape(len(y), -1) ** 2, axis=1)))
 
 
+def _save(est, args, feature_names):
+    if feature_names is not None:
+        # What fit learns from a DataFrame's columns; the CSV header plays that part here,
+        # so that predict can find the columns by name.
+        est.feature_names_in_ = np.asarray(feature_names, dtype=object)
+    try:
+        return save_model(est, args.save)
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.save}: {exc.strerror or exc}") from exc
+
+
+def _interrupted(est, args, feature_names, exc):
+    """After Ctrl-C: save the model so far with --save, say so in one line; exit code 130.
+    Without --save or --checkpoint there is nothing to say but that it was interrupted."""
+    if args.save is None and exc.checkpoint is None:
+        raise exc
+    res = est.result_
+    said = f"training interrupted after {res.iterations} iterations"
+    if args.save is not None:
+        said += (f"; saved the partial model (the best so far, E = {res.error:.6g}) to "
+                 f"{_save(est, args, feature_names)}")
+    if exc.checkpoint is not None:
+        said += f"; continue with --resume {exc.checkpoint}"
+    print(f"swarmreg {NAME}: {said}", file=sys.stderr)
+    return 130
+
+
 def run(args):
+    interrupted = None
+    fit_args = {} if args.resume is None else {"resume": args.resume}
     with user_inputs():
         X_tr, X_te, y_tr, y_te, feature_names = _load_data(args)
         est = _build_estimator(args, X_tr.shape[1], y_tr)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            est.fit(X_tr, y_tr)
+            try:
+                est.fit(X_tr, y_tr, **fit_args)
+            except TrainingInterrupted as exc:
+                interrupted = exc
     for w in caught:  # e.g. a budget that ended before its target: one line each, as errors are
         print(f"swarmreg train: warning: {' '.join(str(w.message).split())}", file=sys.stderr)
+    if interrupted is not None:
+        return _interrupted(est, args, feature_names, interrupted)
     res, net = est.result_, est.network_
     if args.trainer == "pso":
         how = f"{res.settings['algorithm']}, swarm {res.settings['swarm_size']}"
@@ -216,13 +265,5 @@ def run(args):
         else:
             print(f"{name:<5} MSE      {_mse(est, X, y):.6g}")
     if args.save is not None:
-        if feature_names is not None:
-            # What fit learns from a DataFrame's columns; the CSV header plays that part here,
-            # so that predict can find the columns by name.
-            est.feature_names_in_ = np.asarray(feature_names, dtype=object)
-        try:
-            path = save_model(est, args.save)
-        except OSError as exc:
-            raise UsageError(f"cannot write {args.save}: {exc.strerror or exc}") from exc
-        print(f"saved          {path}")
+        print(f"saved          {_save(est, args, feature_names)}")
     return 0

@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from typing import Callable
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class Device:
@@ -30,3 +32,13 @@ class Device:
     check_available: Callable
     check_memory: Callable
     runner: Callable
+
+
+def in_float_type(state, fields, dtype):
+    """``state`` (a named tuple of arrays) with the arrays named in ``fields`` converted to
+    the float type ``dtype`` (C-contiguous copies; the others unchanged)."""
+    if dtype == "float64":
+        return state
+    with np.errstate(over="ignore", invalid="ignore"):  # arrays not yet filled (np.empty)
+        return state._replace(**{name: np.ascontiguousarray(getattr(state, name), dtype=dtype)
+                                 for name in fields})
