@@ -121,3 +121,21 @@ def test_plotted_points_are_seed_means_with_a_min_max_band():
     band = ax.collections[-1].get_paths()[0].vertices[:, 1]
     assert band.min() == 1.0 and band.max() == 9.0
     plt.close(fig)
+
+
+def test_lambda_at_scale_converted_sgd_rules_coincide_and_large_lambda_flattens(tmp_path):
+    pytest.importorskip("sklearn")  # digits comes with scikit-learn
+    summary, rows, text = run("lambda_at_scale", tmp_path)
+    assert {r["scheme"] for r in rows} >= {"sgd objective", "sgd textbook_batch", "sgd decay",
+                                           "adam objective"}
+    assert any(r["scheme"].startswith("swarm ") for r in rows)
+    # After conversion the SGD rules take the same steps: the same Σw² up to rounding.
+    assert summary["sgd_sum_sq_spread"] < 1e-8
+    # Each back-prop rule typed the λ that convert_lambda gives for the cell's λ_E.
+    for r in rows:
+        assert float(r["lam_E"]) == pytest.approx(float(r["lam"]), rel=1e-12)
+    by = {(r["scheme"], float(r["lam"])): r for r in rows}
+    lams = sorted({float(r["lam"]) for r in rows})
+    for scheme in ("sgd objective", "adam objective"):  # the largest λ_E flattens the network
+        assert float(by[(scheme, lams[-1])]["sum_sq_weights"]) < float(by[(scheme, lams[0])]["sum_sq_weights"])
+    assert "grows with the number of weights" in text and "1184 weights" in text

@@ -24,7 +24,16 @@ checkpoint one checkpoint write, and the overhead of checkpoints on a run's time
 gpu        the swarm on a GPU (device="cuda", float64 and float32) against every CPU
            core and a JAX PSO on the GPU and the CPU, the issue's six cases; float32 ÷
            float64 on the CPU (GPU columns skipped without a GPU)
+quality    how well each trainer trains (test accuracy, E, work, time) on iris, wine,
+           breast cancer, digits and teacher networks: every swarm algorithm against
+           back-prop, L-BFGS and scikit-learn (``quality.py``; resumable, about 2¾
+           hours in full, a minute or two with --quick)
+pyswarms_  PySwarms' own neural-network example run by swarmreg and by PySwarms over
+example    seeds (``pyswarms_example.py``)
 ========== ===========================================================================
+
+``quality`` and ``pyswarms_example`` measure results, not speed: they run only when
+named with ``--only`` (``quality.py`` alone takes more options).
 
 Every timing is the median of several repeats after a warm-up, and every ratio
 compares two figures from the same run: on a shared machine the absolute times move,
@@ -51,7 +60,9 @@ import _common  # noqa: E402
 from swarmreg._io import atomic_write  # noqa: E402
 
 BENCHMARKS = ("pso", "backprop", "scaling", "startup", "gridsearch", "busy", "jaxpso",
-              "checkpoint", "gpu")
+              "checkpoint", "gpu", "quality", "pyswarms_example")
+#: Run only when named with --only: result measurements, not timings.
+ON_REQUEST = ("quality", "pyswarms_example")
 DEFAULT_OUT = BENCH_DIR / "results"
 #: Average cores kept busy by other processes above which a benchmark gets a warning.
 BUSY = 0.25
@@ -63,7 +74,8 @@ def parse_args(argv=None):
     p.add_argument("--quick", action="store_true",
                    help="small run, under a minute (fewer repeats, shorter runs, no cold compiles)")
     p.add_argument("--only", nargs="+", choices=BENCHMARKS, metavar="NAME",
-                   help=f"run only these benchmarks ({', '.join(BENCHMARKS)})")
+                   help=f"run only these benchmarks ({', '.join(BENCHMARKS)}; "
+                        f"{' and '.join(ON_REQUEST)} only when named)")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT,
                    help=f"folder for latest.json (default: {DEFAULT_OUT})")
     return p.parse_args(argv)
@@ -93,7 +105,8 @@ def _git_state():
 def main(argv=None):
     args = parse_args(argv)
     cfg = _common.Config(quick=args.quick)
-    names = [n for n in BENCHMARKS if not args.only or n in args.only]
+    names = [n for n in BENCHMARKS if n in args.only] if args.only else [
+        n for n in BENCHMARKS if n not in ON_REQUEST]
     out_path = args.out / "latest.json"
     notes, results, wall, tables, failed, foreign = [], {}, {}, {}, [], {}
 

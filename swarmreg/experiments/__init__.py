@@ -12,15 +12,15 @@ or Dask) and writes the report.
 from pathlib import Path
 
 from ..sweep import Cell, run_sweep
-from . import (adam_vs_adamw, bias_penalty, lambda_meaning, online_n, overfitting, pso_vs_backprop,
-               ridge_check)
+from . import (adam_vs_adamw, bias_penalty, lambda_at_scale, lambda_meaning, online_n, overfitting,
+               pso_vs_backprop, ridge_check)
 
 __all__ = ["EXPERIMENTS", "MODES", "run_experiment"]
 
 EXPERIMENTS = {
     m.NAME: m
     for m in (lambda_meaning, overfitting, bias_penalty, online_n, pso_vs_backprop, ridge_check,
-              adam_vs_adamw)
+              adam_vs_adamw, lambda_at_scale)
 }
 MODES = ("quick", "default", "full")
 

@@ -22,7 +22,9 @@ def load(dataset, seed, *, n_train=None, noise=0.0):
     ``iris``: shipped; 80/20 stratified split.  ``teacher``: a 5-input, 3-class teacher
     network, ``n_train`` training items (label noise ``noise``) and 2000 clean test items.
     ``wine``: scikit-learn's wine data (the ``experiments`` extra), standardized on the
-    training part.
+    training part.  ``digits``: scikit-learn's 8×8 digits (1797 items, 64 features, 10
+    classes), a stratified split with ``n_train`` training items (default 1344, about 75 %
+    and a multiple of 16) and the rest for testing, standardized on the training part.
     """
     if dataset == "iris":
         X_tr, X_te, y_tr, y_te = sr.datasets.iris(test_size=0.2, seed=seed)
@@ -31,20 +33,27 @@ def load(dataset, seed, *, n_train=None, noise=0.0):
         X, y_clean = sr.datasets.make_teacher(n_train + 2000, [5, 8, 3], seed=1000 + seed)
         _, y_noisy = sr.datasets.make_teacher(n_train + 2000, [5, 8, 3], noise=noise, seed=1000 + seed)
         X_tr, y_tr, X_te, y_te = X[:n_train], y_noisy[:n_train], X[n_train:], y_clean[n_train:]
-    elif dataset == "wine":
-        try:
-            from sklearn.datasets import load_wine
-        except ImportError:
-            raise ImportError("the wine data set comes with scikit-learn: "
-                              "pip install 'swarmreg[experiments]'") from None
-        data = load_wine()
-        X_tr, X_te, y_tr, y_te = sr.datasets.split_train_test(data.data, data.target, test_size=0.25,
-                                                              seed=seed, stratify=True)
+    elif dataset in ("wine", "digits"):
+        data = _sklearn_data(dataset)
+        test_size = 0.25 if dataset == "wine" else data.target.shape[0] - (n_train or 1344)
+        X_tr, X_te, y_tr, y_te = sr.datasets.split_train_test(data.data, data.target,
+                                                              test_size=test_size, seed=seed,
+                                                              stratify=True)
         X_tr, X_te = sr.datasets.Standardizer().fit(X_tr).transform_both(X_tr, X_te)
     else:
         raise ValueError(f"unknown data set {dataset!r}")
     n_classes = int(max(y_tr.max(), y_te.max()) + 1)
     return X_tr, X_te, y_tr, y_te, (X_tr.shape[1], n_classes)
+
+
+def _sklearn_data(name):
+    """scikit-learn's ``load_<name>()`` (its data files ship with it: no download)."""
+    try:
+        from sklearn import datasets
+    except ImportError:
+        raise ImportError(f"the {name} data set comes with scikit-learn: "
+                          "pip install 'swarmreg[experiments]'") from None
+    return getattr(datasets, f"load_{name}")()
 
 
 def train(scheme, net, X, y, lam, seed, *, lr=0.01, batch_size=1, epochs=200, include_biases=False,
