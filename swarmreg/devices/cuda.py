@@ -184,7 +184,8 @@ class Runner:
                 max(steps + 1, 2 * self._work.hist.shape[0])))
         k0 = int(self.counters[0])
         with warnings.catch_warnings():  # a grid of a small swarm is small on purpose
-            warnings.filterwarnings("ignore", message="Grid size .* under-utilization")
+            # (Numba's message starts with a terminal's bold code: hence the leading .*)
+            warnings.filterwarnings("ignore", message=".*Grid size .* under-utilization")
             self._kernel[self._blocks, self._threads](*self._arguments(
                 steps, initialize, self._prepare_first and not initialize))
         self._prepare_first = False
