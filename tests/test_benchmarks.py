@@ -131,3 +131,16 @@ def test_quick_gpu_benchmark_runs_without_a_gpu_and_says_so(tmp_path):
     assert gpu["cpu_float32_ab"] and "The issue's targets" in data["tables_markdown"]["gpu"]
     if gpu["gpu"] is None:
         assert any("GPU columns skipped" in n for n in data["notes"])
+
+
+def test_quality_report_names_the_rows_with_fewer_splits():
+    quality = bench_module("quality")
+    stats = lambda n: {"test_accuracy": {"n": n}}  # noqa: E731
+    fits = {("iris", "pso"): stats(3), ("wine", "pso"): stats(3), ("teacher-100", "pso"): stats(1),
+            ("teacher-300", "pso"): stats(1), ("teacher-300", "cso"): stats(1)}
+    assert quality._split_counts(fits, {}, ["iris", "wine"]) == "3"
+    assert quality._split_counts(fits, {("wine", "pso"): stats(3)}, [
+        "iris", "wine", "teacher-100", "teacher-300"]) == (
+        "3 (teacher-100, teacher-300: 1, the mean alone)")
+    assert quality._split_counts(fits, {("wine", "pso"): stats(2)}, ["iris"]) == (
+        "3 (GridSearchCV: 2)")

@@ -551,6 +551,27 @@ def largest_close_teacher(fits, trainers):
     return largest, rows
 
 
+def _split_counts(fits, grids, data_rows):
+    """How many splits the rows hold: "3", or "3 (teacher-100, teacher-300: 1, the mean
+    alone)" where some rows hold fewer (a grid run in pieces, or not yet whole)."""
+    most = {d: max(s["test_accuracy"]["n"] for (d_, _), s in fits.items() if d_ == d)
+            for d in data_rows}
+    if grids:
+        most["GridSearchCV"] = max(s["test_accuracy"]["n"] for s in grids.values())
+    if not most:
+        return "0"
+    usual = max(most.values())  # the grid's own count; rows run in fewer are named
+    fewer = {}
+    for d, n in most.items():
+        if n != usual:
+            fewer.setdefault(n, []).append(d)
+    text = str(usual)
+    if fewer:
+        text += " (" + "; ".join(f"{', '.join(ds)}: {n}" + (", the mean alone" if n == 1 else "")
+                                 for n, ds in sorted(fewer.items())) + ")"
+    return text
+
+
 def tables(summary, trainers, mode, tuned, notes_text=""):
     """``(readme_block, report_markdown, headline)``."""
     fits = summary.get("fit", {})
@@ -576,11 +597,9 @@ def tables(summary, trainers, mode, tuned, notes_text=""):
             headline = ("Largest teacher network at which the best swarm trainer comes within "
                         f"{WITHIN * 100:.0f} points of back-prop's test accuracy: "
                         f"**{largest} parameters**.")
-    counts = sorted({s["test_accuracy"]["n"] for s in fits.values()} | {
-        s["test_accuracy"]["n"] for s in grids.values()})
-    context = (f"Test accuracy, mean ± sd over {'/'.join(map(str, counts))} stratified 75/25 "
-               f"splits (features standardized on the training part), and the mean fit time; "
-               f"λ_E = {LAM:g}, MSE loss, tanh hidden units; mode `{mode}`.")
+    context = (f"Test accuracy, mean ± sd over {_split_counts(fits, grids, data_rows)} "
+               f"stratified 75/25 splits (features standardized on the training part), and the "
+               f"mean fit time; λ_E = {LAM:g}, MSE loss, tanh hidden units; mode `{mode}`.")
     pys = summary.get("pyswarms")
     pys_table = pyswarms_example.table({impl: st for (impl, _), st in pys.items()},
                                        MODES[mode]["pyswarms_iters"]) if pys else None
