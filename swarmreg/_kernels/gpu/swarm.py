@@ -38,9 +38,10 @@ Visibility.  The barrier is the one of CUDA's cooperative groups (thread 0 of ea
 fences, adds to one counter whose bit 31 flips when every block has arrived, and fences
 again), written here so that no device runtime library needs linking.  What a block
 reads within a phase that another block wrote in it (unit sums, errors, control words)
-it reads after an acquiring fence, and the barrier's own reads, with ``loads.coherent``
-(``ld.global.cg``, from L2, never moved by the compiler).  Integer atomics count; no float is ever added atomically, so a run is bit-identical
-from one launch to the next.
+it reads after an acquiring fence, and those words and the barrier's counter with
+``loads.coherent``: ``ld.global.cg``, from L2, never moved by the compiler.  Integer
+atomics count; no float is ever added atomically, so a run is bit-identical from one
+launch to the next.
 """
 
 import math
