@@ -8,6 +8,8 @@ compares ``train_pso(device="cuda")`` with these compares two implementations.
 
 import numpy as np
 
+from naive import _mean, _safe  # the same non-finite rule and particle-order mean
+
 _MASK = 0xFFFFFFFF
 
 
@@ -33,20 +35,6 @@ def uniforms(key, k, purpose, i, j):
 def _key(rng):
     """The stream's key: two 32-bit words drawn after the start."""
     return tuple(int(v) for v in rng.integers(0, 2**32, size=2, dtype=np.uint64))
-
-
-def _safe(error):
-    def safe(theta):
-        e = error(theta)
-        return e if np.isfinite(e) else np.inf
-    return safe
-
-
-def _mean(pos):
-    total = np.zeros(pos.shape[1])
-    for row in pos:
-        total = total + row
-    return total / pos.shape[0]
 
 
 def _record(err, pos, best, best_err):
